@@ -1,0 +1,1 @@
+"""Enrichment: clean text, language, topics, stories, rules. Qt-free, pure."""

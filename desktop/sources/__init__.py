@@ -1,0 +1,1 @@
+"""Getting feeds: HTTP, parsing, autodiscovery, OPML, credentials, refresh."""

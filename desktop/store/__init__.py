@@ -1,0 +1,1 @@
+"""Storage: SQLite through SQLModel/SQLAlchemy, migrations, queries, the writer."""

@@ -1,0 +1,92 @@
+"""The database handle: one writer thread, read connections, migration on open."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from desktop.store.db import MigrationReport, make_engine, prepare
+
+T = TypeVar("T")
+
+
+class Database:
+    """One SQLite file. Writes go through :meth:`write` (a single-worker executor,
+    one short transaction per call); reads use their own connections.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.migration: MigrationReport = prepare(path)
+        self._engine = make_engine(path)
+        self._read_engine = make_engine(path, readonly=True)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-writer")
+        self._closed = False
+
+    # -- writing -----------------------------------------------------------
+    def _run_write(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        with self._engine.begin() as conn:
+            return fn(conn, *args)
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """Queue ``fn(conn, *args)`` on the writer; it runs in its own transaction."""
+        if self._closed:
+            raise RuntimeError("database is closed")
+        return self._writer.submit(self._run_write, fn, args)
+
+    def write(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(conn, *args)`` on the writer and wait for its result."""
+        return self.submit(fn, *args).result()
+
+    async def write_async(self, fn: Callable[..., T], *args: Any) -> T:
+        """Await ``fn(conn, *args)`` on the writer without blocking the event loop."""
+        return await asyncio.wrap_future(self.submit(fn, *args))
+
+    # -- reading -----------------------------------------------------------
+    def read(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn(conn, *args)`` on a read connection in the calling thread.
+
+        The read transaction is closed before returning: no cursor outlives it.
+        """
+        with self._read_engine.connect() as conn:
+            result = fn(conn, *args)
+            conn.rollback()
+            return result
+
+    async def read_async(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a read in a worker thread (for callers on an event loop)."""
+        return await asyncio.to_thread(self.read, fn, *args)
+
+    def close(self) -> None:
+        """Finish queued writes, then release every connection."""
+        if self._closed:
+            return
+        self._closed = True
+        self._writer.shutdown(wait=True)
+        self._engine.dispose()
+        self._read_engine.dispose()
+        self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Fold the WAL back into the main file so it stands alone (best effort)."""
+        import sqlite3
+
+        from desktop.store.db import connect_raw
+
+        try:
+            conn = connect_raw(self.path)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            pass  # another process holds the database: it will checkpoint later
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,192 @@
+"""Writing fetched entries and fetch outcomes (called on the writer only).
+
+Articles are upserted by ``(source_id, entry_key)``: a refetch never
+duplicates, an updated entry replaces its content, and triage state (its own
+table) is never touched. Entries whose key has a tombstone are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from desktop.timeutil import from_iso, now_iso, to_iso, utcnow
+
+DEFAULT_REFRESH_MINUTES = 60
+MAX_BACKOFF = timedelta(hours=24)
+
+
+@dataclass(slots=True)
+class PreparedEntry:
+    """An entry ready to store: sanitised HTML, plain text, hash, timestamps."""
+
+    entry_key: str
+    guid: str | None
+    url: str | None
+    canonical_url: str | None
+    title: str
+    author: str | None
+    published: str
+    updated: str | None
+    content_html: str
+    text: str
+    content_hash: str
+    categories: list[str]
+    feed_language: str | None
+
+
+@dataclass(slots=True)
+class IngestResult:
+    """New article ids and how many existing ones changed content."""
+
+    new_ids: list[int]
+    updated: int
+    skipped_tombstoned: int
+
+
+_UPSERT = (
+    "INSERT INTO articles (source_id, entry_key, guid, url, canonical_url, title, author, "
+    "published, updated, fetched_at, content_html, text, content_hash, categories, "
+    "feed_language, enriched) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0) "
+    "ON CONFLICT(source_id, entry_key) DO UPDATE SET guid = excluded.guid, url = excluded.url, "
+    "canonical_url = excluded.canonical_url, title = excluded.title, "
+    "author = excluded.author, updated = excluded.updated, "
+    "content_html = excluded.content_html, text = excluded.text, "
+    "content_hash = excluded.content_hash, categories = excluded.categories, "
+    "feed_language = excluded.feed_language, enriched = 0 "
+    "WHERE articles.content_hash != excluded.content_hash"
+)
+
+
+def write_entries(
+    conn: Any, source_id: int, entries: Sequence[PreparedEntry], fetched_at: str
+) -> IngestResult:
+    """Upsert ``entries`` of one source; create triage rows for new articles."""
+    if not entries:
+        return IngestResult([], 0, 0)
+    keys = json.dumps([e.entry_key for e in entries])
+    dead = {
+        r[0]
+        for r in conn.exec_driver_sql(
+            "SELECT entry_key FROM tombstones WHERE source_id = ? AND entry_key IN "
+            "(SELECT value FROM json_each(?))",
+            (source_id, keys),
+        ).fetchall()
+    }
+    live = [e for e in entries if e.entry_key not in dead]
+    existing = dict(
+        conn.exec_driver_sql(
+            "SELECT entry_key, content_hash FROM articles WHERE source_id = ? AND entry_key IN "
+            "(SELECT value FROM json_each(?))",
+            (source_id, keys),
+        ).fetchall()
+    )
+    updated = sum(
+        1 for e in live if e.entry_key in existing and existing[e.entry_key] != e.content_hash
+    )
+    before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM articles").scalar()
+    conn.exec_driver_sql(
+        _UPSERT,
+        [
+            (
+                source_id, e.entry_key, e.guid, e.url, e.canonical_url, e.title, e.author,
+                e.published, e.updated, fetched_at, e.content_html, e.text, e.content_hash,
+                json.dumps(e.categories, ensure_ascii=False) if e.categories else None,
+                e.feed_language,
+            )
+            for e in live
+        ],
+    )
+    new_ids = [
+        r[0]
+        for r in conn.exec_driver_sql(
+            "SELECT id FROM articles WHERE id > ? ORDER BY id", (before,)
+        ).fetchall()
+    ]
+    if new_ids:
+        conn.exec_driver_sql(
+            "INSERT INTO triage (article_id) SELECT value FROM json_each(?)",
+            (json.dumps(new_ids),),
+        )
+    return IngestResult(new_ids, updated, len(dead))
+
+
+def record_success(
+    conn: Any,
+    source_id: int,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    title: str | None = None,
+    site_url: str | None = None,
+    moved_to: str | None = None,
+    refresh_minutes: int = DEFAULT_REFRESH_MINUTES,
+) -> None:
+    """A fetch worked (200 or 304): clear the error, remember validators, schedule the next."""
+    now = utcnow()
+    conn.exec_driver_sql(
+        "UPDATE sources SET etag = coalesce(?, etag), last_modified = coalesce(?, last_modified), "
+        "last_fetch = ?, last_success = ?, last_error = NULL, last_error_at = NULL, failures = 0, "
+        "next_fetch_at = ?, "
+        "title = CASE WHEN title = '' AND ? IS NOT NULL THEN ? ELSE title END, "
+        "site_url = coalesce(site_url, ?) WHERE id = ?",
+        (
+            etag, last_modified, to_iso(now), to_iso(now),
+            to_iso(now + timedelta(minutes=refresh_minutes)), title, title, site_url, source_id,
+        ),
+    )
+    if moved_to:
+        clash = conn.exec_driver_sql(
+            "SELECT id FROM sources WHERE url = ? AND id != ?", (moved_to, source_id)
+        ).fetchone()
+        if clash is None:
+            conn.exec_driver_sql("UPDATE sources SET url = ? WHERE id = ?", (moved_to, source_id))
+
+
+def record_failure(
+    conn: Any,
+    source_id: int,
+    error: str,
+    *,
+    retry_after: float | None = None,
+    gone: bool = False,
+    refresh_minutes: int = DEFAULT_REFRESH_MINUTES,
+) -> None:
+    """A fetch failed: keep the reason for the user and back off exponentially.
+
+    ``Retry-After`` wins when the server sent one; 410 Gone disables the source.
+    """
+    now = utcnow()
+    row = conn.exec_driver_sql("SELECT failures FROM sources WHERE id = ?", (source_id,)).one()
+    failures = int(row[0]) + 1
+    delay = timedelta(minutes=min(refresh_minutes, 15) * 2 ** min(failures - 1, 10))
+    delay = min(delay, MAX_BACKOFF)
+    if retry_after is not None:
+        delay = max(delay, timedelta(seconds=retry_after))
+    conn.exec_driver_sql(
+        "UPDATE sources SET last_fetch = ?, last_error = ?, last_error_at = ?, failures = ?, "
+        "next_fetch_at = ?, enabled = CASE WHEN ? THEN 0 ELSE enabled END WHERE id = ?",
+        (to_iso(now), error, to_iso(now), failures, to_iso(now + delay), gone, source_id),
+    )
+
+
+def due_source_ids(conn: Any, *, include_all: bool = False) -> list[int]:
+    """Enabled sources whose next fetch time has come (or every enabled one)."""
+    if include_all:
+        sql = "SELECT id FROM sources WHERE enabled = 1 ORDER BY id"
+        return [r[0] for r in conn.exec_driver_sql(sql).fetchall()]
+    now = now_iso()
+    sql = (
+        "SELECT id FROM sources WHERE enabled = 1 AND (next_fetch_at IS NULL OR next_fetch_at <= ?) "
+        "ORDER BY id"
+    )
+    return [r[0] for r in conn.exec_driver_sql(sql, (now,)).fetchall()]
+
+
+def is_due(next_fetch_at: str | None) -> bool:
+    """Whether a stored next-fetch time has passed."""
+    moment = from_iso(next_fetch_at)
+    return moment is None or moment <= utcnow()

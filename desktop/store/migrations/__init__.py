@@ -1,0 +1,53 @@
+"""Versioned schema migrations.
+
+Each step is a module ``vNNNN_name`` with an ``SQL`` script that moves the
+schema from version N-1 to N. ``PRAGMA user_version`` records the version.
+Steps are applied forward only, all pending ones in a single transaction,
+after a backup copy of the file has been written.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+
+STEPS: tuple[str, ...] = ("v0001_initial",)
+"""Module names, in order; the schema version is the length of this tuple."""
+
+LATEST = len(STEPS)
+
+
+def step_sql(version: int) -> str:
+    """The SQL script that upgrades a database from ``version - 1`` to ``version``."""
+    module = importlib.import_module(f"{__name__}.{STEPS[version - 1]}")
+    return module.SQL
+
+
+def split_statements(script: str) -> list[str]:
+    """Split a script into complete statements (triggers keep their bodies)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        if not buffer and (not line.strip() or line.lstrip().startswith("--")):
+            continue
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
+
+
+def apply(conn: sqlite3.Connection, start: int, stop: int = LATEST) -> None:
+    """Apply steps ``start+1 .. stop`` on ``conn`` (autocommit mode) in one transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for version in range(start + 1, stop + 1):
+            for statement in split_statements(step_sql(version)):
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {int(stop)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise

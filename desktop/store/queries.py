@@ -1,0 +1,270 @@
+"""Read queries: keyset-paged article lists, details, counts, FTS search.
+
+Lists never load all rows: they take a page after a ``(published, id)``
+cursor, in the order of the matching index.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+VIEWS = ("inbox", "unread", "flagged", "archived", "all")
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleQuery:
+    """One list request: a view and filters that combine, plus the page cursor."""
+
+    view: str = "inbox"
+    language: str | None = None
+    topic: str | None = None
+    source_ids: tuple[int, ...] = ()
+    folder: str | None = None
+    search: str | None = None
+    limit: int = 50
+    after: tuple[str, int] | None = None
+    """Keyset cursor: the (published, id) of the last row of the previous page."""
+    include_hidden: bool = False
+
+
+@dataclass(slots=True)
+class ArticleRow:
+    """One list row (no body text)."""
+
+    id: int
+    source_id: int
+    source: str
+    title: str
+    url: str | None
+    published: str
+    language: str | None
+    title_language: str | None
+    story_id: int | None
+    read: bool
+    flagged: bool
+    archived: bool
+    topics: list[str] = field(default_factory=list)
+    folder: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract shape of ``newsdesk list --json``."""
+        return {
+            "id": self.id,
+            "source_id": self.source_id,
+            "source": self.source,
+            "title": self.title,
+            "url": self.url,
+            "published": self.published,
+            "language": self.language,
+            "title_language": self.title_language,
+            "topics": self.topics,
+            "story_id": self.story_id,
+            "read": self.read,
+            "flagged": self.flagged,
+            "archived": self.archived,
+        }
+
+
+_VIEW_SQL = {
+    "inbox": "t.archived = 0",
+    "unread": "t.read = 0 AND t.archived = 0",
+    "flagged": "t.flagged = 1",
+    "archived": "t.archived = 1",
+    "all": "1",
+}
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str) -> str | None:
+    """Turn free text into a safe FTS5 query: every word must match, last one as a prefix."""
+    words = _TOKEN.findall(text)
+    if not words:
+        return None
+    quoted = [f'"{w}"' for w in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def _where(q: ArticleQuery) -> tuple[list[str], list[Any]]:
+    if q.view not in _VIEW_SQL:
+        raise ValueError(f"unknown view {q.view!r} (one of {', '.join(VIEWS)})")
+    clauses = [_VIEW_SQL[q.view]]
+    params: list[Any] = []
+    if not q.include_hidden:
+        clauses.append("t.hidden = 0")
+    if q.language:
+        clauses.append("a.language = ?")
+        params.append(q.language)
+    if q.source_ids:
+        clauses.append("a.source_id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(list(q.source_ids)))
+    if q.folder is not None:
+        clauses.append("a.source_id IN (SELECT id FROM sources WHERE folder = ?)")
+        params.append(q.folder)
+    if q.topic:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM tags g WHERE g.article_id = a.id AND g.tag = ? "
+            "AND g.removed = 0)"
+        )
+        params.append(q.topic)
+    if q.search:
+        match = fts_query(q.search)
+        if match is None:
+            clauses.append("0")
+        else:
+            clauses.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+            params.append(match)
+    return clauses, params
+
+
+def list_articles(conn: Any, q: ArticleQuery) -> list[ArticleRow]:
+    """One page of articles, newest first, after ``q.after``."""
+    clauses, params = _where(q)
+    if q.after is not None:
+        clauses.append("(a.published, a.id) < (?, ?)")
+        params.extend(q.after)
+    sql = (
+        "SELECT a.id, a.source_id, s.title, a.title, a.url, a.published, a.language, "
+        "a.title_language, a.story_id, t.read, t.flagged, t.archived, s.folder "
+        "FROM articles a JOIN triage t ON t.article_id = a.id "
+        "JOIN sources s ON s.id = a.source_id "
+        f"WHERE {' AND '.join(clauses)} ORDER BY a.published DESC, a.id DESC LIMIT ?"
+    )
+    params.append(int(q.limit))
+    rows = [
+        ArticleRow(
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8],
+            bool(r[9]), bool(r[10]), bool(r[11]), [], r[12],
+        )
+        for r in conn.exec_driver_sql(sql, tuple(params)).fetchall()
+    ]
+    attach_topics(conn, rows)
+    return rows
+
+
+def attach_topics(conn: Any, rows: list[ArticleRow]) -> None:
+    """Fill ``topics`` of each row (best first) with one query for the page."""
+    if not rows:
+        return
+    by_id = {r.id: r for r in rows}
+    for article_id, tag in conn.exec_driver_sql(
+        "SELECT article_id, tag FROM tags WHERE article_id IN (SELECT value FROM json_each(?)) "
+        "AND removed = 0 ORDER BY article_id, (origin = 'user') DESC, score DESC, tag",
+        (json.dumps(list(by_id)),),
+    ).fetchall():
+        by_id[article_id].topics.append(tag)
+
+
+def count_articles(conn: Any, q: ArticleQuery) -> int:
+    """How many articles match ``q`` (ignoring the cursor and limit)."""
+    clauses, params = _where(q)
+    sql = (
+        "SELECT count(*) FROM articles a JOIN triage t ON t.article_id = a.id "
+        f"WHERE {' AND '.join(clauses)}"
+    )
+    return int(conn.exec_driver_sql(sql, tuple(params)).scalar())
+
+
+def article_detail(conn: Any, article_id: int) -> dict[str, Any] | None:
+    """Everything about one article, for ``show`` and the reading pane."""
+    r = conn.exec_driver_sql(
+        "SELECT a.id, a.source_id, s.title, a.title, a.url, a.published, a.language, "
+        "a.title_language, a.story_id, t.read, t.flagged, t.archived, a.author, "
+        "a.content_html, a.text, a.language_confidence, a.guid, a.updated, a.fetched_at, "
+        "s.remote_images, a.categories "
+        "FROM articles a JOIN triage t ON t.article_id = a.id "
+        "JOIN sources s ON s.id = a.source_id WHERE a.id = ?",
+        (article_id,),
+    ).fetchone()
+    if r is None:
+        return None
+    tags = conn.exec_driver_sql(
+        "SELECT tag, origin, score, removed FROM tags WHERE article_id = ? "
+        "ORDER BY removed, (origin = 'user') DESC, score DESC, tag",
+        (article_id,),
+    ).fetchall()
+    copies = []
+    if r[8] is not None:
+        copies = [
+            {"id": c[0], "source_id": c[1], "source": c[2], "title": c[3], "url": c[4]}
+            for c in conn.exec_driver_sql(
+                "SELECT a.id, a.source_id, s.title, a.title, a.url FROM articles a "
+                "JOIN sources s ON s.id = a.source_id WHERE a.story_id = ? AND a.id != ? "
+                "ORDER BY a.published DESC, a.id DESC",
+                (r[8], r[0]),
+            ).fetchall()
+        ]
+    return {
+        "id": r[0],
+        "source_id": r[1],
+        "source": r[2],
+        "title": r[3],
+        "url": r[4],
+        "published": r[5],
+        "language": r[6],
+        "title_language": r[7],
+        "topics": [t[0] for t in tags if not t[3]],
+        "story_id": r[8],
+        "read": bool(r[9]),
+        "flagged": bool(r[10]),
+        "archived": bool(r[11]),
+        "author": r[12],
+        "content_html": r[13],
+        "text": r[14],
+        "language_confidence": r[15],
+        "guid": r[16],
+        "updated": r[17],
+        "fetched_at": r[18],
+        "remote_images": bool(r[19]),
+        "categories": json.loads(r[20]) if r[20] else [],
+        "tags": [
+            {"name": t[0], "origin": t[1], "score": t[2], "removed": bool(t[3])} for t in tags
+        ],
+        "story_copies": copies,
+    }
+
+
+def story_members(conn: Any, ids: list[int]) -> list[int]:
+    """``ids`` plus every article folded into the same stories."""
+    rows = conn.exec_driver_sql(
+        "SELECT id FROM articles WHERE story_id IN (SELECT story_id FROM articles "
+        "WHERE id IN (SELECT value FROM json_each(?)) AND story_id IS NOT NULL) "
+        "UNION SELECT value FROM json_each(?)",
+        (json.dumps(ids), json.dumps(ids)),
+    ).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def source_rows(conn: Any) -> list[dict[str, Any]]:
+    """Every source with its article and unread counts."""
+    rows = conn.exec_driver_sql(
+        "SELECT s.id, s.title, s.url, s.folder, s.enabled, s.last_success, s.last_error, "
+        "s.last_error_at, s.site_url, s.failures, s.next_fetch_at, s.username, "
+        "(SELECT count(*) FROM articles a WHERE a.source_id = s.id), "
+        "(SELECT count(*) FROM articles a JOIN triage t ON t.article_id = a.id "
+        " WHERE a.source_id = s.id AND t.read = 0 AND t.archived = 0) "
+        "FROM sources s ORDER BY s.folder IS NOT NULL, s.folder, s.title COLLATE NOCASE, s.id"
+    ).fetchall()
+    return [
+        {
+            "id": r[0],
+            "title": r[1],
+            "url": r[2],
+            "folder": r[3],
+            "enabled": bool(r[4]),
+            "last_success": r[5],
+            "last_error": r[6],
+            "last_error_at": r[7],
+            "site_url": r[8],
+            "failures": r[9],
+            "next_fetch_at": r[10],
+            "username": r[11],
+            "article_count": r[12],
+            "unread_count": r[13],
+        }
+        for r in rows
+    ]

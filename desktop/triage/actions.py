@@ -1,0 +1,210 @@
+"""Triage mutations with an undo log that lives in the database.
+
+Every function takes an open SQLAlchemy ``Connection`` inside a transaction
+(the writer provides one), changes triage state or user tags, records what it
+did in ``triage_log`` and returns a :class:`Changes`. Only rows whose value
+really changed are recorded, so undo restores exactly the previous state, bulk
+actions included, and survives restarts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from desktop.timeutil import now_iso
+from desktop.triage.changes import Changes
+
+STATE_ACTIONS: dict[str, tuple[str, int]] = {
+    "read": ("read", 1),
+    "unread": ("read", 0),
+    "flag": ("flagged", 1),
+    "unflag": ("flagged", 0),
+    "archive": ("archived", 1),
+    "unarchive": ("archived", 0),
+    "hide": ("hidden", 1),
+    "unhide": ("hidden", 0),
+}
+"""Action name → (column, new value)."""
+
+ACTIVE, UNDONE, DISCARDED = 0, 1, 2
+
+
+def _ids_json(ids: Iterable[int]) -> str:
+    return json.dumps(sorted({int(i) for i in ids}))
+
+
+def _log(conn: Any, action: str, description: str, payload: dict[str, Any]) -> int:
+    conn.exec_driver_sql(f"UPDATE triage_log SET undone = {DISCARDED} WHERE undone = {UNDONE}")
+    cur = conn.exec_driver_sql(
+        "INSERT INTO triage_log (at, action, description, payload, undone) VALUES (?, ?, ?, ?, 0)",
+        (now_iso(), action, description, json.dumps(payload, separators=(",", ":"))),
+    )
+    return int(cur.lastrowid)
+
+
+def _set_column(conn: Any, column: str, value: int, ids_json: str) -> list[int]:
+    rows = conn.exec_driver_sql(
+        f"UPDATE triage SET {column} = ?, changed_at = ? "
+        f"WHERE article_id IN (SELECT value FROM json_each(?)) AND {column} != ? "
+        "RETURNING article_id",
+        (value, now_iso(), ids_json, value),
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _sources_of(conn: Any, ids: list[int]) -> frozenset[int]:
+    if not ids:
+        return frozenset()
+    rows = conn.exec_driver_sql(
+        "SELECT DISTINCT source_id FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    ).fetchall()
+    return frozenset(r[0] for r in rows)
+
+
+def set_state(
+    conn: Any, ids: Iterable[int], action: str, *, description: str = "", log: bool = True
+) -> Changes:
+    """Apply a state action ('read', 'unflag', 'archive', …) to ``ids``."""
+    if action not in STATE_ACTIONS:
+        raise ValueError(f"unknown triage action {action!r}")
+    column, value = STATE_ACTIONS[action]
+    changed = _set_column(conn, column, value, _ids_json(ids))
+    if not changed:
+        return Changes(fields=frozenset({column}), description=description)
+    log_id = None
+    if log:
+        payload = {"kind": "state", "column": column, "value": value, "ids": sorted(changed)}
+        log_id = _log(conn, action, description or f"{action} {len(changed)}", payload)
+    return Changes(
+        frozenset(changed),
+        _sources_of(conn, changed),
+        frozenset({column}),
+        description,
+        log_id,
+    )
+
+
+def set_user_tag(
+    conn: Any, ids: Iterable[int], tag: str, present: bool, *, description: str = ""
+) -> Changes:
+    """Add (``present``) or remove a tag as the user's own word on ``ids``.
+
+    A removal is kept as a ``removed`` row with origin 'user', so no model or
+    rule can put the tag back.
+    """
+    tag = tag.strip()
+    if not tag:
+        raise ValueError("empty tag")
+    ids_json = _ids_json(ids)
+    prev = conn.exec_driver_sql(
+        "SELECT j.value, t.origin, t.score, t.removed, t.created_at FROM json_each(?) j "
+        "LEFT JOIN tags t ON t.article_id = j.value AND t.tag = ?",
+        (ids_json, tag),
+    ).fetchall()
+    want_removed = 0 if present else 1
+    changed = [
+        list(row)
+        for row in prev
+        if not (row[1] == "user" and row[3] == want_removed)
+        and not (not present and row[1] is None)
+    ]
+    if not changed:
+        return Changes(fields=frozenset({"tags"}), description=description)
+    now = now_iso()
+    conn.exec_driver_sql(
+        "INSERT INTO tags (article_id, tag, origin, score, removed, created_at) "
+        "SELECT value, ?, 'user', NULL, ?, ? FROM json_each(?) WHERE 1 "
+        "ON CONFLICT(article_id, tag) DO UPDATE SET origin = 'user', score = NULL, "
+        "removed = excluded.removed, created_at = excluded.created_at",
+        (tag, want_removed, now, json.dumps([r[0] for r in changed])),
+    )
+    ids_changed = sorted(r[0] for r in changed)
+    payload = {"kind": "tag", "tag": tag, "present": present, "prev": changed}
+    action = "tag" if present else "untag"
+    log_id = _log(conn, action, description or f"{action} {tag} on {len(changed)}", payload)
+    return Changes(
+        frozenset(ids_changed),
+        _sources_of(conn, ids_changed),
+        frozenset({"tags"}),
+        description,
+        log_id,
+    )
+
+
+def _reverse(conn: Any, payload: dict[str, Any]) -> list[int]:
+    if payload["kind"] == "state":
+        ids = json.dumps(payload["ids"])
+        _set_column(conn, payload["column"], 1 - int(payload["value"]), ids)
+        return list(payload["ids"])
+    tag = payload["tag"]
+    ids: list[int] = []
+    for article_id, origin, score, removed, created_at in payload["prev"]:
+        ids.append(article_id)
+        if origin is None:
+            conn.exec_driver_sql(
+                "DELETE FROM tags WHERE article_id = ? AND tag = ?", (article_id, tag)
+            )
+        else:
+            conn.exec_driver_sql(
+                "INSERT INTO tags (article_id, tag, origin, score, removed, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(article_id, tag) DO UPDATE SET "
+                "origin = excluded.origin, score = excluded.score, removed = excluded.removed, "
+                "created_at = excluded.created_at",
+                (article_id, tag, origin, score, removed, created_at),
+            )
+    return ids
+
+
+def _replay(conn: Any, payload: dict[str, Any]) -> list[int]:
+    if payload["kind"] == "state":
+        _set_column(conn, payload["column"], int(payload["value"]), json.dumps(payload["ids"]))
+        return list(payload["ids"])
+    ids = [row[0] for row in payload["prev"]]
+    removed = 0 if payload["present"] else 1
+    conn.exec_driver_sql(
+        "INSERT INTO tags (article_id, tag, origin, score, removed, created_at) "
+        "SELECT value, ?, 'user', NULL, ?, ? FROM json_each(?) WHERE 1 "
+        "ON CONFLICT(article_id, tag) DO UPDATE SET origin = 'user', score = NULL, "
+        "removed = excluded.removed, created_at = excluded.created_at",
+        (payload["tag"], removed, now_iso(), json.dumps(ids)),
+    )
+    return ids
+
+
+def _fields(payload: dict[str, Any]) -> frozenset[str]:
+    return frozenset({payload["column"]} if payload["kind"] == "state" else {"tags"})
+
+
+def undo(conn: Any) -> Changes | None:
+    """Undo the latest active triage action (a bulk one whole); None when nothing is left."""
+    row = conn.exec_driver_sql(
+        f"SELECT id, action, description, payload FROM triage_log WHERE undone = {ACTIVE} "
+        "ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    payload = json.loads(row[3])
+    ids = _reverse(conn, payload)
+    conn.exec_driver_sql(f"UPDATE triage_log SET undone = {UNDONE} WHERE id = ?", (row[0],))
+    return Changes(
+        frozenset(ids), _sources_of(conn, ids), _fields(payload), f"undo {row[2]}", row[0]
+    )
+
+
+def redo(conn: Any) -> Changes | None:
+    """Redo the most recently undone action; None when there is none."""
+    row = conn.exec_driver_sql(
+        f"SELECT id, action, description, payload FROM triage_log WHERE undone = {UNDONE} "
+        "ORDER BY id ASC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return None
+    payload = json.loads(row[3])
+    ids = _replay(conn, payload)
+    conn.exec_driver_sql(f"UPDATE triage_log SET undone = {ACTIVE} WHERE id = ?", (row[0],))
+    return Changes(
+        frozenset(ids), _sources_of(conn, ids), _fields(payload), f"redo {row[2]}", row[0]
+    )
