@@ -18,9 +18,7 @@ MACHINE_ORIGINS = ("model", "feed", "rule")
 CANDIDATES_PER_STORY = 4
 
 
-def pending_inputs(
-    conn: Any, version: int, after_id: int, limit: int
-) -> list[EnrichInput]:
+def pending_inputs(conn: Any, version: int, after_id: int, limit: int) -> list[EnrichInput]:
     """The next batch of articles below ``version``, by id (resumable)."""
     rows = conn.exec_driver_sql(
         "SELECT a.id, a.title, a.text, a.url, a.guid, a.categories, s.language "
@@ -30,8 +28,13 @@ def pending_inputs(
     ).fetchall()
     return [
         EnrichInput(
-            id=r[0], title=r[1], text=r[2], url=r[3], guid=r[4],
-            categories=json.loads(r[5]) if r[5] else [], language_override=r[6],
+            id=r[0],
+            title=r[1],
+            text=r[2],
+            url=r[3],
+            guid=r[4],
+            categories=json.loads(r[5]) if r[5] else [],
+            language_override=r[6],
         )
         for r in rows
     ]
@@ -40,8 +43,9 @@ def pending_inputs(
 def count_pending(conn: Any, version: int) -> int:
     """How many articles still need enrichment at ``version``."""
     return int(
-        conn.exec_driver_sql("SELECT count(*) FROM articles WHERE enriched < ?", (version,))
-        .scalar()
+        conn.exec_driver_sql(
+            "SELECT count(*) FROM articles WHERE enriched < ?", (version,)
+        ).scalar()
     )
 
 
@@ -54,13 +58,18 @@ def _fold_story(conn: Any, out: EnrichOutput) -> int:
     if me[4] is not None:
         return int(me[4])
     mine = StoryCandidate(
-        fingerprint=out.fingerprint, title=me[0], text_len=len(me[1].split()),
-        url=me[2], guid=me[3], text=me[1],
+        fingerprint=out.fingerprint,
+        title=me[0],
+        text_len=len(me[1].split()),
+        url=me[2],
+        guid=me[3],
+        text=me[1],
     )
     story = None
     if out.story_keys:
         found = conn.exec_driver_sql(
-            "SELECT DISTINCT story_id FROM story_keys WHERE key IN (SELECT value FROM json_each(?))",
+            "SELECT DISTINCT story_id FROM story_keys "
+            "WHERE key IN (SELECT value FROM json_each(?))",
             (json.dumps(out.story_keys),),
         ).fetchall()
         for (sid,) in found:
@@ -71,8 +80,12 @@ def _fold_story(conn: Any, out: EnrichOutput) -> int:
             ).fetchall()
             for m in members:
                 other = StoryCandidate(
-                    fingerprint=m[4] or 0, title=m[0], text_len=len(m[1].split()),
-                    url=m[2] or (canonical_url(m[2]) if m[2] else None), guid=m[3], text=m[1],
+                    fingerprint=m[4] or 0,
+                    title=m[0],
+                    text_len=len(m[1].split()),
+                    url=m[2] or (canonical_url(m[2]) if m[2] else None),
+                    guid=m[3],
+                    text=m[1],
                 )
                 if is_duplicate(mine, other):
                     story = int(sid)
@@ -99,8 +112,15 @@ def _facts(conn: Any, article_id: int, out: EnrichOutput) -> Any:
         (article_id,),
     ).one()
     return ArticleFacts(
-        title=r[0], text=r[1], source=r[2], source_id=r[3], folder=r[4],
-        language=out.language, topics={t[0] for t in out.topics}, url=r[5], author=r[6],
+        title=r[0],
+        text=r[1],
+        source=r[2],
+        source_id=r[3],
+        folder=r[4],
+        language=out.language,
+        topics={t[0] for t in out.topics},
+        url=r[5],
+        author=r[6],
     )
 
 
@@ -128,8 +148,16 @@ def apply_outputs(
                 rule_hits += 1
                 tags.extend((t, 1.0, "rule") for t in sorted(outcome.tags))
                 if first_time:
-                    sets = [c for c, on in (("flagged", outcome.flag), ("archived", outcome.archive),
-                                            ("read", outcome.read), ("hidden", outcome.hide)) if on]
+                    sets = [
+                        c
+                        for c, on in (
+                            ("flagged", outcome.flag),
+                            ("archived", outcome.archive),
+                            ("read", outcome.read),
+                            ("hidden", outcome.hide),
+                        )
+                        if on
+                    ]
                     if sets:
                         conn.exec_driver_sql(
                             f"UPDATE triage SET {', '.join(f'{c} = 1' for c in sets)} "

@@ -92,8 +92,19 @@ def write_entries(
         _UPSERT,
         [
             (
-                source_id, e.entry_key, e.guid, e.url, e.canonical_url, e.title, e.author,
-                e.published, e.updated, fetched_at, e.content_html, e.text, e.content_hash,
+                source_id,
+                e.entry_key,
+                e.guid,
+                e.url,
+                e.canonical_url,
+                e.title,
+                e.author,
+                e.published,
+                e.updated,
+                fetched_at,
+                e.content_html,
+                e.text,
+                e.content_hash,
                 json.dumps(e.categories, ensure_ascii=False) if e.categories else None,
                 e.feed_language,
             )
@@ -134,8 +145,15 @@ def record_success(
         "title = CASE WHEN title = '' AND ? IS NOT NULL THEN ? ELSE title END, "
         "site_url = coalesce(site_url, ?) WHERE id = ?",
         (
-            etag, last_modified, to_iso(now), to_iso(now),
-            to_iso(now + timedelta(minutes=refresh_minutes)), title, title, site_url, source_id,
+            etag,
+            last_modified,
+            to_iso(now),
+            to_iso(now),
+            to_iso(now + timedelta(minutes=refresh_minutes)),
+            title,
+            title,
+            site_url,
+            source_id,
         ),
     )
     if moved_to:
@@ -180,8 +198,8 @@ def due_source_ids(conn: Any, *, include_all: bool = False) -> list[int]:
         return [r[0] for r in conn.exec_driver_sql(sql).fetchall()]
     now = now_iso()
     sql = (
-        "SELECT id FROM sources WHERE enabled = 1 AND (next_fetch_at IS NULL OR next_fetch_at <= ?) "
-        "ORDER BY id"
+        "SELECT id FROM sources WHERE enabled = 1 "
+        "AND (next_fetch_at IS NULL OR next_fetch_at <= ?) ORDER BY id"
     )
     return [r[0] for r in conn.exec_driver_sql(sql, (now,)).fetchall()]
 

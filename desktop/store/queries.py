@@ -137,8 +137,20 @@ def list_articles(conn: Any, q: ArticleQuery) -> list[ArticleRow]:
     params.append(int(q.limit))
     rows = [
         ArticleRow(
-            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8],
-            bool(r[9]), bool(r[10]), bool(r[11]), [], r[12],
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            bool(r[9]),
+            bool(r[10]),
+            bool(r[11]),
+            [],
+            r[12],
         )
         for r in conn.exec_driver_sql(sql, tuple(params)).fetchall()
     ]

@@ -1,0 +1,334 @@
+"""The ``newsdesk`` command line: the backend without a window.
+
+With no command it opens the window. Command names, options and JSON fields
+are a contract used by scripts, tests and benchmarks: change them only by
+adding.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from desktop import __version__
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used to generate the README's command table)."""
+    p = argparse.ArgumentParser(
+        prog="newsdesk",
+        description="Keyboard-driven triage of multilingual news. No command opens the window.",
+    )
+    p.add_argument("--version", action="version", version=f"newsdesk {__version__}")
+    p.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="data folder (default: $NEWSDESK_DATA_DIR, else the platform's user data folder)",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser("add", help="subscribe to a feed URL, a local file, or a web page's feed")
+    a.add_argument("url")
+    a.add_argument("--folder")
+    a.add_argument("--title")
+    a.add_argument("--username", help="ask for the password and keep it in the system keyring")
+
+    i = sub.add_parser("import-opml", help="subscribe to every feed of an OPML file")
+    i.add_argument("file")
+    e = sub.add_parser("export-opml", help="write all sources as OPML (stdout without FILE)")
+    e.add_argument("file", nargs="?")
+
+    s = sub.add_parser("sources", help="list sources with counts and last errors")
+    s.add_argument("--json", action="store_true")
+
+    f = sub.add_parser("fetch", help="fetch due sources (or all) and store new articles")
+    f.add_argument("--all", action="store_true", help="fetch every enabled source, due or not")
+    f.add_argument("--source", type=int, action="append", default=[], metavar="ID")
+    f.add_argument("--no-enrich", action="store_true", help="store only; enrich later")
+    f.add_argument(
+        "--pool",
+        choices=("process", "thread"),
+        default="process",
+        help="where parsing runs (default: process)",
+    )
+
+    ls = sub.add_parser("list", help="list articles, newest first")
+    ls.add_argument(
+        "--view", choices=("inbox", "unread", "flagged", "archived", "all"), default="inbox"
+    )
+    ls.add_argument("--lang", metavar="CODE")
+    ls.add_argument("--topic", metavar="NAME")
+    ls.add_argument("--source", type=int, action="append", default=[], metavar="ID")
+    ls.add_argument("--search", metavar="TEXT")
+    ls.add_argument("--limit", type=int, default=50)
+    ls.add_argument("--json", action="store_true")
+
+    sh = sub.add_parser("show", help="one article with its sanitised HTML and plain text")
+    sh.add_argument("id", type=int)
+    sh.add_argument("--json", action="store_true")
+
+    m = sub.add_parser("mark", help="change triage state of articles (undoable)")
+    m.add_argument("ids", type=int, nargs="+", metavar="ID")
+    group = m.add_mutually_exclusive_group(required=True)
+    for flag in ("read", "unread", "flag", "unflag", "archive", "unarchive"):
+        group.add_argument(f"--{flag}", dest="action", action="store_const", const=flag)
+
+    sub.add_parser("undo", help="undo the last triage action (bulk ones whole)")
+    sub.add_parser("redo", help="redo the last undone triage action")
+
+    c = sub.add_parser("classify", help="language and topics of text read from stdin")
+    c.add_argument(
+        "--json", action="store_true", help="JSON lines in ({title, body} per line) and out"
+    )
+
+    en = sub.add_parser("enrich", help="(re-)enrich stored articles after a model or rule change")
+    en.add_argument("--all", action="store_true", help="redo every article, not just pending")
+    return p
+
+
+def _err(message: str) -> None:
+    print(f"newsdesk: {message}", file=sys.stderr)
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from desktop.paths import resolve_data_dir
+    from desktop.service import Newsdesk
+
+    return Newsdesk.open(resolve_data_dir(args.data_dir))
+
+
+def _read_password(username: str) -> str:
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(f"Password for {username}: ")
+    return (sys.stdin.readline() if sys.stdin else "").rstrip("\r\n")
+
+
+def cmd_add(app: Any, args: argparse.Namespace) -> int:
+    password = _read_password(args.username) if args.username else None
+    new = asyncio.run(
+        app.add_source(
+            args.url,
+            folder=args.folder,
+            title=args.title,
+            username=args.username,
+            password=password,
+        )
+    )
+    print(new.id)
+    return EXIT_OK
+
+
+def cmd_import_opml(app: Any, args: argparse.Namespace) -> int:
+    data = Path(args.file).read_bytes()
+    added, skipped = app.import_opml(data)
+    print(f"imported {len(added)} sources, skipped {len(skipped)}")
+    for reason in skipped:
+        print(f"  skipped {reason}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_export_opml(app: Any, args: argparse.Namespace) -> int:
+    text = app.export_opml()
+    if args.file:
+        Path(args.file).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_sources(app: Any, args: argparse.Namespace) -> int:
+    rows = app.sources()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    for r in rows:
+        state = "" if r["enabled"] else " [disabled]"
+        error = f"  ! {r['last_error']}" if r["last_error"] else ""
+        folder = f"{r['folder']}/" if r["folder"] else ""
+        print(
+            f"{r['id']:>5}  {folder}{r['title'] or r['url']}  "
+            f"({r['unread_count']}/{r['article_count']}){state}{error}"
+        )
+    return EXIT_OK
+
+
+def cmd_fetch(app: Any, args: argparse.Namespace) -> int:
+    ids = list(args.source) or app.due_sources(include_all=args.all)
+    tty = sys.stderr.isatty()
+
+    def progress(done: int, total: int, outcome: Any) -> None:
+        if tty:
+            title = (outcome.title or "")[:50]
+            print(f"\r[{done}/{total}] {title:<50}", end="", file=sys.stderr, flush=True)
+
+    report = asyncio.run(app.refresh(ids, progress=progress, pool=args.pool))
+    if tty and ids:
+        print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
+    enriched = ""
+    if not args.no_enrich:
+        count, seconds = app.enrich_pending()
+        enriched = f", enriched {count} in {seconds:.1f} s"
+    print(report.summary() + enriched)
+    for o in sorted(report.failures, key=lambda o: o.source_id):
+        print(f"  failed {o.source_id} {o.title}: {o.error}")
+    return EXIT_OK
+
+
+def cmd_list(app: Any, args: argparse.Namespace) -> int:
+    from desktop.store.queries import ArticleQuery
+
+    q = ArticleQuery(
+        view=args.view,
+        language=args.lang,
+        topic=args.topic,
+        source_ids=tuple(args.source),
+        search=args.search,
+        limit=max(1, args.limit),
+    )
+    rows = app.list_articles(q)
+    if args.json:
+        print(json.dumps([r.to_json() for r in rows], ensure_ascii=False, indent=1))
+        return EXIT_OK
+    for r in rows:
+        state = ("*" if r.flagged else " ") + (" " if r.read else "N")
+        tags = f" [{', '.join(r.topics)}]" if r.topics else ""
+        print(
+            f"{r.id:>7} {state} {r.published[:16]} {r.language or '---':<3} "
+            f"{r.title[:80]}  — {r.source}{tags}"
+        )
+    return EXIT_OK
+
+
+def cmd_show(app: Any, args: argparse.Namespace) -> int:
+    detail = app.article(args.id)
+    if detail is None:
+        _err(f"no article {args.id}")
+        return EXIT_ERROR
+    if args.json:
+        print(json.dumps(detail, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    print(detail["title"])
+    print(
+        f"{detail['source']} · {detail['published']} · {detail['language'] or 'und'}"
+        f" · {', '.join(detail['topics'])}"
+    )
+    if detail["url"]:
+        print(detail["url"])
+    print()
+    print(detail["text"])
+    return EXIT_OK
+
+
+def cmd_mark(app: Any, args: argparse.Namespace) -> int:
+    missing = set(args.ids) - app.existing_ids(args.ids)
+    if missing:
+        _err(f"no such article: {', '.join(map(str, sorted(missing)))}")
+        return EXIT_ERROR
+    changes = app.mark(args.ids, args.action)
+    print(f"{args.action}: {len(changes.article_ids)} changed")
+    return EXIT_OK
+
+
+def cmd_undo(app: Any, args: argparse.Namespace) -> int:
+    changes = app.undo() if args.command == "undo" else app.redo()
+    if changes is None:
+        print(f"nothing to {args.command}")
+        return EXIT_OK
+    print(f"{changes.description}: {len(changes.article_ids)} articles")
+    return EXIT_OK
+
+
+def cmd_classify(app: Any, args: argparse.Namespace) -> int:
+    from desktop.enrich.pipeline import classify_documents
+
+    raw = sys.stdin.read()
+    if args.json:
+        docs = []
+        for n, line in enumerate(raw.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                _err(f"line {n}: not JSON ({exc.msg})")
+                return EXIT_USAGE
+            if not isinstance(item, dict):
+                _err(f"line {n}: expected an object with title and body")
+                return EXIT_USAGE
+            docs.append((str(item.get("title") or ""), str(item.get("body") or "")))
+    else:
+        docs = [("", raw)]
+    for result in classify_documents(docs):
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False))
+        else:
+            topics = ", ".join(f"{t['name']} {t['score']:.2f}" for t in result["topics"])
+            print(
+                f"language {result['language']} ({result['language_confidence']:.2f}), "
+                f"title {result['title_language']}, topics: {topics or '-'}"
+            )
+    return EXIT_OK
+
+
+def cmd_enrich(app: Any, args: argparse.Namespace) -> int:
+    count, seconds = app.enrich_pending(redo_all=args.all)
+    print(f"enriched {count} articles in {seconds:.1f} s")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "add": cmd_add,
+    "import-opml": cmd_import_opml,
+    "export-opml": cmd_export_opml,
+    "sources": cmd_sources,
+    "fetch": cmd_fetch,
+    "list": cmd_list,
+    "show": cmd_show,
+    "mark": cmd_mark,
+    "undo": cmd_undo,
+    "redo": cmd_undo,
+    "enrich": cmd_enrich,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``newsdesk`` command."""
+    args = build_parser().parse_args(argv)
+    if args.data_dir:
+        os.environ.setdefault("NEWSDESK_DATA_DIR", str(Path(args.data_dir).expanduser()))
+    if args.command is None:
+        from desktop.app import run_window
+
+        return run_window(args.data_dir)
+    if args.command == "classify":
+        return cmd_classify(None, args)
+    from desktop.service import UserError
+    from desktop.store.db import DatabaseError
+
+    try:
+        app = _open(args)
+    except DatabaseError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    try:
+        return COMMANDS[args.command](app, args)
+    except UserError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    except (OSError, ValueError) as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    finally:
+        app.close()

@@ -1,0 +1,344 @@
+"""The one facade the window and the command line call.
+
+``Newsdesk`` owns the database handle and knows how to run every user-level
+operation: sources, refresh, lists, triage with undo, enrichment. Mutations
+return :class:`~desktop.triage.changes.Changes`. Nothing here imports Qt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from desktop.paths import DataPaths
+from desktop.store import queries
+from desktop.store.database import Database
+from desktop.timeutil import now_iso
+from desktop.triage import actions
+from desktop.triage.changes import Changes
+
+
+class UserError(Exception):
+    """A problem the user can fix; the message says how."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewSource:
+    """A source that :meth:`Newsdesk.add_source` created."""
+
+    id: int
+    url: str
+    title: str
+
+
+def normalise_url(text: str) -> str:
+    """Accept http(s) and file URLs, and local paths (made into file:// URLs)."""
+    text = text.strip()
+    parts = urlsplit(text)
+    if parts.scheme in ("http", "https", "file"):
+        if parts.scheme != "file" and not parts.netloc:
+            raise UserError(f"not a valid URL: {text}")
+        return text
+    if parts.scheme and len(parts.scheme) > 1:
+        raise UserError(f"unsupported URL scheme {parts.scheme!r}: use http, https or file")
+    path = Path(text).expanduser()
+    if path.exists():
+        return path.resolve().as_uri()
+    if "." in text and " " not in text and "/" not in text.split(".")[0]:
+        return "https://" + text
+    raise UserError(f"not a URL or an existing file: {text}")
+
+
+def _insert_source(
+    conn: Any, url: str, title: str, folder: str | None, username: str | None
+) -> int:
+    existing = conn.exec_driver_sql("SELECT id FROM sources WHERE url = ?", (url,)).fetchone()
+    if existing:
+        raise UserError(f"already subscribed: {url} is source {existing[0]}")
+    cur = conn.exec_driver_sql(
+        "INSERT INTO sources (url, title, folder, username, created_at) VALUES (?, ?, ?, ?, ?)",
+        (url, title, folder or None, username, now_iso()),
+    )
+    return int(cur.lastrowid)
+
+
+class Newsdesk:
+    """The backend as one object: build it with :meth:`open`, close it when done."""
+
+    def __init__(self, paths: DataPaths, db: Database) -> None:
+        self.paths = paths
+        self.db = db
+        self._cpu: Executor | None = None
+        self._enricher: Any = None
+
+    @classmethod
+    def open(cls, paths: DataPaths) -> Newsdesk:
+        """Open (creating or migrating) the database in ``paths``."""
+        return cls(paths, Database(paths.database))
+
+    def close(self) -> None:
+        """Stop workers and close the database."""
+        if self._cpu is not None:
+            self._cpu.shutdown(wait=True, cancel_futures=True)
+            self._cpu = None
+        self.db.close()
+
+    def __enter__(self) -> Newsdesk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def cpu(self, kind: str = "process") -> Executor:
+        """The CPU worker pool, started on first use."""
+        if self._cpu is None:
+            from desktop.workers import cpu_pool
+
+            self._cpu = cpu_pool(kind)
+        return self._cpu
+
+    # -- sources -------------------------------------------------------------
+    async def add_source(
+        self,
+        url: str,
+        *,
+        folder: str | None = None,
+        title: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        discover: bool = True,
+    ) -> NewSource:
+        """Subscribe to a feed URL, or to the first feed a web page advertises."""
+        from desktop.sources.discover import find_feeds
+        from desktop.sources.feed import FeedParseError
+        from desktop.sources.http import Fetcher, HttpSettings
+        from desktop.sources.parse import parse_feed
+
+        url = normalise_url(url)
+        feed_title = None
+        if discover:
+            async with Fetcher(HttpSettings()) as fetcher:
+                result = await fetcher.fetch(url)
+                if result.error:
+                    raise UserError(f"could not fetch {url}: {result.error}")
+                body = result.body or b""
+                try:
+                    feed = await asyncio.to_thread(
+                        parse_feed, body, result.final_url, result.content_type
+                    )
+                    feed_title = feed.title
+                    if result.permanent_url:
+                        url = result.permanent_url
+                except FeedParseError as exc:
+                    found = find_feeds(body, result.final_url)
+                    if not found:
+                        raise UserError(f"{url} is not a feed and links to none ({exc})") from exc
+                    url = found[0].url
+                    feed_title = found[0].title
+        final_title = title or feed_title or ""
+        if username:
+            from desktop.sources.credentials import CredentialStore, CredentialsUnavailable
+
+            try:
+                CredentialStore().set(f"source:{url}", username, password or "")
+            except CredentialsUnavailable as exc:
+                raise UserError(str(exc)) from exc
+        source_id = await self.db.write_async(_insert_source, url, final_title, folder, username)
+        return NewSource(source_id, url, final_title)
+
+    def sources(self) -> list[dict[str, Any]]:
+        """Every source with counts and its last error."""
+        return self.db.read(queries.source_rows)
+
+    def import_opml(self, data: bytes) -> tuple[list[NewSource], list[str]]:
+        """Subscribe to every feed of an OPML document; returns (added, skipped-with-reason)."""
+        from desktop.sources.opml import read_opml
+
+        outlines = read_opml(data)
+        added: list[NewSource] = []
+        skipped: list[str] = []
+
+        def work(conn: Any) -> None:
+            for o in outlines:
+                try:
+                    url = normalise_url(o.url)
+                    sid = _insert_source(conn, url, o.title or "", o.folder, None)
+                    if o.site_url:
+                        conn.exec_driver_sql(
+                            "UPDATE sources SET site_url = ? WHERE id = ?", (o.site_url, sid)
+                        )
+                    added.append(NewSource(sid, url, o.title or ""))
+                except UserError as exc:
+                    skipped.append(f"{o.url}: {exc}")
+
+        self.db.write(work)
+        return added, skipped
+
+    def export_opml(self) -> str:
+        """All sources as OPML, folders kept."""
+        from desktop.sources.opml import OpmlOutline, write_opml
+
+        rows = self.sources()
+        return write_opml(
+            OpmlOutline(r["url"], r["title"] or r["url"], r["folder"], r["site_url"]) for r in rows
+        )
+
+    # -- refresh -------------------------------------------------------------
+    def due_sources(self, include_all: bool = False) -> list[int]:
+        """Ids of enabled sources due for a fetch (or all enabled ones)."""
+        from desktop.store.ingest import due_source_ids
+
+        return self.db.read(due_source_ids, include_all=include_all)
+
+    async def refresh(
+        self,
+        source_ids: Sequence[int],
+        *,
+        progress: Any = None,
+        pool: str = "process",
+        settings: Any = None,
+    ) -> Any:
+        """Fetch ``source_ids`` and store what is new; returns a ``RefreshReport``."""
+        from desktop.sources.refresh import Refresher
+
+        refresher = Refresher(self.db, self.cpu(pool), settings=settings, progress=progress)
+        return await refresher.run(source_ids)
+
+    # -- reading -------------------------------------------------------------
+    def list_articles(self, query: queries.ArticleQuery) -> list[queries.ArticleRow]:
+        """One keyset page of articles."""
+        return self.db.read(queries.list_articles, query)
+
+    def article(self, article_id: int) -> dict[str, Any] | None:
+        """One article with its sanitised HTML, text, tags and story copies."""
+        return self.db.read(queries.article_detail, article_id)
+
+    # -- triage --------------------------------------------------------------
+    def mark(self, ids: Iterable[int], action: str, *, whole_story: bool = True) -> Changes:
+        """Apply a triage action; on a folded story it applies to all its copies."""
+        ids = [int(i) for i in ids]
+
+        def work(conn: Any) -> Changes:
+            targets = queries.story_members(conn, ids) if whole_story else ids
+            return actions.set_state(conn, targets, action)
+
+        return self.db.write(work)
+
+    def tag(self, ids: Iterable[int], tag: str, present: bool = True) -> Changes:
+        """Add or remove a user tag (the user's word wins over every model and rule)."""
+        ids = [int(i) for i in ids]
+        return self.db.write(lambda c: actions.set_user_tag(c, ids, tag, present))
+
+    def undo(self) -> Changes | None:
+        """Undo the last triage action (bulk ones whole)."""
+        return self.db.write(actions.undo)
+
+    def redo(self) -> Changes | None:
+        """Redo the last undone action."""
+        return self.db.write(actions.redo)
+
+    def existing_ids(self, ids: Iterable[int]) -> set[int]:
+        """Which of ``ids`` are stored articles."""
+        ids = [int(i) for i in ids]
+        return set(
+            self.db.read(
+                lambda c: [
+                    r[0]
+                    for r in c.exec_driver_sql(
+                        "SELECT id FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+                        (json.dumps(ids),),
+                    ).fetchall()
+                ]
+            )
+        )
+
+    # -- enrichment ----------------------------------------------------------
+    def rule_set(self) -> Any:
+        """The enabled user rules, compiled (bad ones are reported, not fatal)."""
+        from desktop.enrich.rules import RuleError, RuleSet, parse_rule
+
+        rows = self.db.read(
+            lambda c: c.exec_driver_sql(
+                "SELECT id, definition FROM rules WHERE enabled = 1 ORDER BY position, id"
+            ).fetchall()
+        )
+        rules = []
+        for rule_id, definition in rows:
+            try:
+                data = json.loads(definition)
+                data["id"] = rule_id
+                rules.append(parse_rule(data))
+            except (RuleError, ValueError):
+                continue
+        return RuleSet(rules)
+
+    def add_rule(self, definition: dict[str, Any]) -> int:
+        """Validate and store a rule; raises ``UserError`` with the reason when it is bad."""
+        from desktop.enrich.rules import RuleError, parse_rule, rule_to_dict
+
+        try:
+            rule = parse_rule(definition)
+        except RuleError as exc:
+            raise UserError(str(exc)) from exc
+        data = rule_to_dict(rule)
+        return self.db.write(
+            lambda c: int(
+                c.exec_driver_sql(
+                    "INSERT INTO rules (name, definition, enabled, created_at) VALUES (?, ?, ?, ?)",
+                    (rule.name, json.dumps(data, ensure_ascii=False), rule.enabled, now_iso()),
+                ).lastrowid
+            )
+        )
+
+    def enrich_pending(
+        self, *, redo_all: bool = False, batch: int = 256, in_process_below: int = 2000
+    ) -> tuple[int, float]:
+        """Enrich every article below the current enrichment version, in batches.
+
+        Resumable: each batch commits on its own, so a killed run continues
+        where it stopped. Small jobs run in this process; large ones in the pool.
+        """
+        import time
+
+        from desktop.enrich.pipeline import ENRICH_VERSION, enrich_batch
+        from desktop.store import enrichment
+
+        started = time.perf_counter()
+        if redo_all:
+            self.db.write(
+                lambda c: c.exec_driver_sql("UPDATE articles SET enriched = 0 WHERE enriched != 0")
+            )
+        pending = self.db.read(enrichment.count_pending, ENRICH_VERSION)
+        if not pending:
+            return 0, time.perf_counter() - started
+        rules = self.rule_set()
+        pool = self.cpu() if pending >= in_process_below else None
+        done = 0
+        last_id = 0
+        in_flight: list[Any] = []
+
+        def drain(future: Any) -> int:
+            outputs = future.result() if pool else future
+            self.db.write(enrichment.apply_outputs, outputs, ENRICH_VERSION, rules)
+            return len(outputs)
+
+        while True:
+            items = self.db.read(enrichment.pending_inputs, ENRICH_VERSION, last_id, batch)
+            if not items:
+                break
+            last_id = items[-1].id
+            if pool is None:
+                done += drain(enrich_batch(items))
+                continue
+            in_flight.append(pool.submit(enrich_batch, items))
+            if len(in_flight) >= 4:
+                done += drain(in_flight.pop(0))
+        for future in in_flight:
+            done += drain(future)
+        return done, time.perf_counter() - started

@@ -1,0 +1,24 @@
+"""The pool for CPU work (parsing, cleaning, enrichment), off the UI thread.
+
+Processes keep the event loop (and the UI) free of the GIL; threads start
+faster. ``tests/benchmarks/bench_refresh.py`` measures both.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+
+POOL_KINDS = ("process", "thread")
+
+
+def cpu_pool(kind: str = "process", workers: int | None = None) -> Executor:
+    """An executor for CPU-bound stages; ``kind`` is 'process' or 'thread'."""
+    count = workers or max(1, min(4, os.cpu_count() or 1))
+    if kind == "thread":
+        return ThreadPoolExecutor(max_workers=count, thread_name_prefix="newsdesk-cpu")
+    if kind != "process":
+        raise ValueError(f"unknown pool kind {kind!r}")
+    context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
+    return ProcessPoolExecutor(max_workers=count, mp_context=context)

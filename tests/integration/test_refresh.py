@@ -1,0 +1,173 @@
+"""Refresh through a real HTTP server on 127.0.0.1: counts, 304s, faults, triage safety."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from desktop.sources.http import HttpSettings
+from desktop.store.queries import ArticleQuery
+from desktop.timeutil import from_iso, utcnow
+from tests.support.factories import add_source
+
+FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "refresh"
+FAST = HttpSettings(connect_timeout=2, read_timeout=1, total_timeout=3, max_bytes=1_000_000)
+
+
+def refresh(desk, ids, settings=FAST):
+    return asyncio.run(desk.refresh(ids, pool="thread", settings=settings))
+
+
+def by_id(desk):
+    return {s["id"]: s for s in desk.sources()}
+
+
+def test_seed_feed_stores_seven_then_costs_a_304(desk, feed_server) -> None:
+    body = (FEEDS / "index-of-news.rss").read_bytes()
+    url = feed_server.add(
+        "/seed.rss", body, etag='"v1"', last_modified="Wed, 01 Jan 2025 00:00:00 GMT"
+    )
+    sid = add_source(desk, url, "")
+    report = refresh(desk, [sid])
+    assert (report.count("ok"), report.new_articles) == (1, 7), report.failures
+    rows = desk.list_articles(ArticleQuery(view="all"))
+    assert len(rows) == 7 and all(r.title and r.url for r in rows)
+    assert by_id(desk)[sid]["title"], "the feed's title fills an empty source title"
+
+    again = refresh(desk, [sid])
+    assert again.count("not_modified") == 1 and again.new_articles == 0
+    assert feed_server.not_modified["/seed.rss"] == 1
+    headers = feed_server.last_headers["/seed.rss"]
+    assert headers.get("If-None-Match") == '"v1"'
+    assert "Newsdesk/" in headers.get("User-Agent", "")
+
+
+def test_triage_survives_a_changed_feed(desk, feed_server) -> None:
+    body = (FEEDS / "index-of-news.rss").read_bytes()
+    url = feed_server.add("/seed.rss", body, etag='"v1"')
+    sid = add_source(desk, url)
+    refresh(desk, [sid])
+    rows = desk.list_articles(ArticleQuery(view="all"))
+    desk.mark([rows[0].id], "flag")
+    desk.mark([rows[1].id], "archive")
+    desk.tag([rows[2].id], "keep", True)
+    changed = body.replace(b"Inflation in Peru", b"Inflation in Peru (updated)")
+    feed_server.add("/seed.rss", changed, etag='"v2"')
+    report = refresh(desk, [sid])
+    assert report.new_articles == 0 and report.outcomes[0].updated >= 1
+    after = {r.id: r for r in desk.list_articles(ArticleQuery(view="all"))}
+    assert len(after) == 7
+    assert after[rows[0].id].flagged and after[rows[1].id].archived
+    assert "keep" in after[rows[2].id].topics
+    assert any("(updated)" in r.title for r in after.values())
+
+
+@pytest.mark.parametrize(
+    ("path", "needle"),
+    [
+        ("/fault/404", "404"),
+        ("/fault/500", "500"),
+        ("/fault/slow", "timed out"),
+        ("/fault/loop", "redirect"),
+        ("/fault/big", "larger than"),
+        ("/fault/bomb", "larger than"),
+        ("/fault/notxml", ""),
+        ("/fault/close", ""),
+    ],
+)
+def test_faults_become_clear_per_source_errors(desk, feed_server, path, needle) -> None:
+    feed_server.slow_seconds = 3
+    ok_url = feed_server.add("/ok.rss", (FEEDS / "bbc.xml").read_bytes())
+    bad = add_source(desk, feed_server.url(path))
+    good = add_source(desk, ok_url)
+    report = refresh(desk, [bad, good])
+    assert report.count("ok") == 1 and report.count("failed") == 1
+    error = by_id(desk)[bad]["last_error"]
+    assert error and needle in error
+    assert by_id(desk)[good]["last_error"] is None
+    assert by_id(desk)[bad]["failures"] == 1
+
+
+def test_hostile_xml_is_not_expanded(desk, feed_server) -> None:
+    laughs = add_source(desk, feed_server.url("/fault/laughs"))
+    xxe = add_source(desk, feed_server.url("/fault/xxe"))
+    refresh(desk, [laughs, xxe])
+    for row in desk.list_articles(ArticleQuery(view="all")):
+        detail = desk.article(row.id)
+        assert "root:" not in detail["text"] and "lollollol" not in detail["text"]
+        assert len(detail["title"]) < 200
+
+
+def test_gone_disables_and_retry_after_is_honoured(desk, feed_server) -> None:
+    gone = add_source(desk, feed_server.url("/fault/410"))
+    busy = add_source(desk, feed_server.url("/fault/429"))
+    refresh(desk, [gone, busy])
+    sources = by_id(desk)
+    assert not sources[gone]["enabled"] and "410" in sources[gone]["last_error"]
+    wait = from_iso(sources[busy]["next_fetch_at"]) - utcnow()
+    assert wait.total_seconds() >= 110
+    assert busy not in desk.due_sources() and gone not in desk.due_sources(include_all=True)
+
+
+def test_permanent_redirect_is_remembered_temporary_is_not(desk, feed_server) -> None:
+    body = (FEEDS / "bbc.xml").read_bytes()
+    feed_server.add("/new.rss", body)
+    moved = add_source(desk, feed_server.redirect("/old.rss", "/new.rss", 301))
+    temp = add_source(desk, feed_server.redirect("/tmp.rss", "/new.rss", 302))
+    refresh(desk, [moved, temp])
+    sources = by_id(desk)
+    assert sources[moved]["url"].endswith("/new.rss")
+    assert sources[temp]["url"].endswith("/tmp.rss")
+
+
+def test_failing_source_backs_off(desk, feed_server) -> None:
+    sid = add_source(desk, feed_server.url("/fault/500"))
+    refresh(desk, [sid])
+    first = from_iso(by_id(desk)[sid]["next_fetch_at"])
+    refresh(desk, [sid])
+    second = from_iso(by_id(desk)[sid]["next_fetch_at"])
+    assert by_id(desk)[sid]["failures"] == 2
+    assert second - utcnow() > first - utcnow()
+
+
+def test_formats_and_compression(desk, feed_server) -> None:
+    ids = [
+        add_source(
+            desk,
+            feed_server.add(
+                "/a.xml",
+                (FEEDS / "stackoverflow-atom.xml").read_bytes(),
+                content_type="application/atom+xml",
+                encoding="gzip",
+            ),
+        ),
+        add_source(
+            desk,
+            feed_server.add(
+                "/j.json",
+                (FEEDS / "feed.json").read_bytes(),
+                content_type="application/feed+json",
+                encoding="br",
+            ),
+        ),
+        add_source(
+            desk,
+            feed_server.add("/r.xml", (FEEDS / "ilgiornale.xml").read_bytes(), encoding="deflate"),
+        ),
+    ]
+    report = refresh(desk, ids)
+    assert report.count("ok") == 3, [o.error for o in report.failures]
+    per_source = {s["id"]: s["article_count"] for s in desk.sources()}
+    assert all(per_source[i] > 0 for i in ids)
+
+
+def test_file_urls_and_autodiscovery(desk, feed_server) -> None:
+    local = asyncio.run(desk.add_source(str(FEEDS / "bbc.xml")))
+    assert local.url.startswith("file://") and local.title
+    feed_server.add("/feed.xml", (FEEDS / "ilgiornale.xml").read_bytes())
+    found = asyncio.run(desk.add_source(feed_server.url("/fault/html"), folder="News"))
+    assert found.url == feed_server.url("/feed.xml")
+    report = refresh(desk, [local.id, found.id])
+    assert report.count("ok") == 2

@@ -1,0 +1,39 @@
+"""Run the real ``newsdesk`` command line in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(
+    data_dir: Path, *args: str, input: str | None = None, check: bool = True, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``newsdesk --data-dir DATA ARGS…``; raises with the output when it fails and ``check``."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
+    env.pop("NEWSDESK_DATA_DIR", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "desktop", "--data-dir", str(data_dir), *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=REPO,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"newsdesk {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+        )
+    return proc
+
+
+def run_json(data_dir: Path, *args: str) -> Any:
+    """Run a command with ``--json`` output and decode it."""
+    return json.loads(run(data_dir, *args).stdout)
