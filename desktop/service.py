@@ -194,7 +194,7 @@ class Newsdesk:
         """Ids of enabled sources due for a fetch (or all enabled ones)."""
         from desktop.store.ingest import due_source_ids
 
-        return self.db.read(due_source_ids, include_all=include_all)
+        return self.db.read(lambda c: due_source_ids(c, include_all=include_all))
 
     async def refresh(
         self,

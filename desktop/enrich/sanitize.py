@@ -1,0 +1,92 @@
+"""Allow-list HTML sanitiser for article bodies (nh3 / ammonia).
+
+Kept: text formatting, links, lists, tables, headings, quotes, code, images,
+figures. Removed: script/style (with their content), event handlers, style
+attributes, forms and their controls, frames, object/embed/applet, media
+players, meta/base/link, comments. URLs must be ``http``, ``https`` or
+``mailto``; every ``data:`` URL is dropped too (``data:image`` included: it
+is rare in feeds, can carry SVG, and bloats the database). Relative URLs are
+resolved against ``base_url``. Links get ``rel="noopener noreferrer"``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_TAGS", "URL_SCHEMES", "sanitize_html"]
+
+ALLOWED_TAGS: frozenset[str] = frozenset(
+    {
+        "a", "abbr", "acronym", "address", "article", "aside", "b", "bdi", "bdo", "big",
+        "blockquote", "br", "caption", "center", "cite", "code", "col", "colgroup", "dd",
+        "del", "details", "dfn", "dir", "div", "dl", "dt", "em", "figcaption", "figure",
+        "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "img", "ins",
+        "kbd", "li", "mark", "nav", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s", "samp",
+        "section", "small", "span", "strike", "strong", "sub", "summary", "sup", "table",
+        "tbody", "td", "tfoot", "th", "thead", "time", "tr", "tt", "u", "ul", "var", "wbr",
+    }
+)  # fmt: skip
+"""Tags kept (their attributes are filtered); other tags are removed, their text kept."""
+
+_CLEAN_CONTENT_TAGS = frozenset(
+    {"script", "style", "noscript", "template", "iframe", "frame", "frameset", "object",
+     "embed", "applet", "textarea", "select", "button", "math", "svg"}
+)  # fmt: skip
+
+_GENERIC_ATTRIBUTES = frozenset({"title", "lang", "dir"})
+ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "*": _GENERIC_ATTRIBUTES,
+    "a": frozenset({"href", "hreflang", "name"}),
+    "img": frozenset({"src", "alt", "width", "height", "align", "border", "hspace", "vspace"}),
+    "abbr": frozenset(),
+    "blockquote": frozenset({"cite"}),
+    "q": frozenset({"cite"}),
+    "del": frozenset({"cite", "datetime"}),
+    "ins": frozenset({"cite", "datetime"}),
+    "time": frozenset({"datetime"}),
+    "ol": frozenset({"start", "reversed", "type"}),
+    "ul": frozenset({"type"}),
+    "li": frozenset({"value"}),
+    "details": frozenset({"open"}),
+    "table": frozenset({"summary", "border", "cellpadding", "cellspacing", "align", "width"}),
+    "col": frozenset({"span", "width", "align", "valign"}),
+    "colgroup": frozenset({"span", "width", "align", "valign"}),
+    "td": frozenset({"colspan", "rowspan", "headers", "align", "valign", "width", "nowrap"}),
+    "th": frozenset({"colspan", "rowspan", "headers", "scope", "abbr", "align", "valign", "width"}),
+    "tr": frozenset({"align", "valign"}),
+    "p": frozenset({"align"}),
+    "div": frozenset({"align"}),
+    "h1": frozenset({"align"}),
+    "h2": frozenset({"align"}),
+    "h3": frozenset({"align"}),
+    "h4": frozenset({"align"}),
+    "h5": frozenset({"align"}),
+    "h6": frozenset({"align"}),
+    "hr": frozenset({"align", "noshade", "size", "width"}),
+}
+"""Attributes kept per tag (``*`` applies to every kept tag). No ``style``, no ``on*``."""
+
+URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
+
+_OPTIONS: dict[str, Any] = {
+    "tags": set(ALLOWED_TAGS),
+    "clean_content_tags": set(_CLEAN_CONTENT_TAGS),
+    "attributes": {tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+    "url_schemes": set(URL_SCHEMES),
+    "link_rel": "noopener noreferrer",
+    "strip_comments": True,
+}
+
+
+def sanitize_html(html: str, base_url: str | None = None) -> str:
+    """Return ``html`` reduced to the allow-list, relative URLs resolved against ``base_url``."""
+    if not html:
+        return ""
+    import nh3
+
+    if base_url and base_url.startswith(("http://", "https://", "file://")):
+        try:
+            return nh3.clean(html, url_relative=("rewrite_with_base", base_url), **_OPTIONS)
+        except (ValueError, TypeError):
+            pass  # an unparseable base: fall through and drop relative URLs instead
+    return nh3.clean(html, url_relative="deny" if base_url else None, **_OPTIONS)
