@@ -1,0 +1,283 @@
+"""Read queries for the window: sidebar counts, story sizes and copies, view ids.
+
+Each function takes a SQLAlchemy ``Connection`` (run them through
+``Database.read`` off the UI thread). Nothing here imports Qt.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desktop.store.queries import ArticleQuery, ArticleRow, _where, attach_topics
+
+
+@dataclass(slots=True)
+class SidebarCounts:
+    """Everything the sidebar shows, read in one go."""
+
+    views: dict[str, int] = field(default_factory=dict)
+    """View → unread articles in it (Flagged and Archive: all of them)."""
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    languages: list[tuple[str, int]] = field(default_factory=list)
+    topics: list[tuple[str, int]] = field(default_factory=list)
+    saved_searches: list[tuple[str, str]] = field(default_factory=list)
+
+    def folders(self) -> list[tuple[str, int]]:
+        """Folder → unread count, in sidebar order."""
+        out: dict[str, int] = {}
+        for s in self.sources:
+            if s["folder"]:
+                out[s["folder"]] = out.get(s["folder"], 0) + int(s["unread_count"])
+        return list(out.items())
+
+
+def view_counts(conn: Any) -> dict[str, int]:
+    """Unread counts of Inbox, Unread and All; totals of Flagged and Archive."""
+    r = conn.exec_driver_sql(
+        "SELECT coalesce(sum(read = 0 AND archived = 0), 0), coalesce(sum(flagged = 1), 0), "
+        "coalesce(sum(archived = 1), 0), coalesce(sum(read = 0), 0) "
+        "FROM triage WHERE hidden = 0"
+    ).fetchone()
+    return {"inbox": r[0], "unread": r[0], "flagged": r[1], "archived": r[2], "all": r[3]}
+
+
+def language_counts(conn: Any) -> list[tuple[str, int]]:
+    """Languages present (``und`` for unknown), most articles first."""
+    rows = conn.exec_driver_sql(
+        "SELECT coalesce(a.language, 'und'), count(*) FROM articles a "
+        "JOIN triage t ON t.article_id = a.id WHERE t.hidden = 0 "
+        "GROUP BY 1 ORDER BY 2 DESC, 1"
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def topic_counts(conn: Any) -> list[tuple[str, int]]:
+    """Topics present, most articles first."""
+    rows = conn.exec_driver_sql(
+        "SELECT g.tag, count(*) FROM tags g JOIN triage t ON t.article_id = g.article_id "
+        "WHERE g.removed = 0 AND t.hidden = 0 GROUP BY g.tag ORDER BY 2 DESC, 1"
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def saved_searches(conn: Any) -> list[tuple[str, str]]:
+    """(name, query) of every saved search."""
+    rows = conn.exec_driver_sql("SELECT name, query FROM saved_searches ORDER BY name").fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def sidebar_counts(conn: Any) -> SidebarCounts:
+    """Views, sources (with folder, counts, last error), languages, topics, searches."""
+    from desktop.store.queries import source_rows
+
+    return SidebarCounts(
+        views=view_counts(conn),
+        sources=source_rows(conn),
+        languages=language_counts(conn),
+        topics=topic_counts(conn),
+        saved_searches=saved_searches(conn),
+    )
+
+
+def story_sizes(conn: Any, story_ids: list[int]) -> dict[int, int]:
+    """Story id → how many articles it folds (visible ones)."""
+    if not story_ids:
+        return {}
+    rows = conn.exec_driver_sql(
+        "SELECT a.story_id, count(*) FROM articles a JOIN triage t ON t.article_id = a.id "
+        "WHERE t.hidden = 0 AND a.story_id IN (SELECT value FROM json_each(?)) "
+        "GROUP BY a.story_id",
+        (json.dumps(sorted(set(story_ids))),),
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
+_ROW_SQL = (
+    "SELECT a.id, a.source_id, s.title, a.title, a.url, a.published, a.language, "
+    "a.title_language, a.story_id, t.read, t.flagged, t.archived, s.folder "
+    "FROM articles a JOIN triage t ON t.article_id = a.id "
+    "JOIN sources s ON s.id = a.source_id "
+)
+
+
+def _rows(conn: Any, sql: str, params: tuple[Any, ...]) -> list[ArticleRow]:
+    rows = [
+        ArticleRow(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            bool(r[9]),
+            bool(r[10]),
+            bool(r[11]),
+            [],
+            r[12],
+        )
+        for r in conn.exec_driver_sql(sql, params).fetchall()
+    ]
+    attach_topics(conn, rows)
+    return rows
+
+
+def story_rows(conn: Any, story_id: int) -> list[ArticleRow]:
+    """Every (visible) copy of a story, newest first."""
+    return _rows(
+        conn,
+        _ROW_SQL + "WHERE a.story_id = ? AND t.hidden = 0 ORDER BY a.published DESC, a.id DESC",
+        (story_id,),
+    )
+
+
+def rows_by_id(conn: Any, ids: list[int]) -> list[ArticleRow]:
+    """Fresh rows for ``ids`` (to update loaded rows in place)."""
+    if not ids:
+        return []
+    return _rows(
+        conn,
+        _ROW_SQL + "WHERE a.id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    )
+
+
+SORTS = {
+    "published": ("a.published", False),
+    "title": ("a.title COLLATE NOCASE", True),
+    "source": ("s.title COLLATE NOCASE", True),
+    "language": ("coalesce(a.language, '')", True),
+}
+"""Sort name → (SQL expression, whether its key is text compared without case)."""
+
+
+def sorted_page(
+    conn: Any, q: ArticleQuery, sort: str, descending: bool, after: tuple[Any, int] | None
+) -> tuple[list[ArticleRow], tuple[Any, int] | None]:
+    """One keyset page in another order than newest first.
+
+    Returns the rows and the cursor of the next page (None at the end).
+    """
+    expr = SORTS[sort][0]
+    clauses, params = _where(q)
+    op = "<" if descending else ">"
+    if after is not None:
+        clauses.append(f"({expr}, a.id) {op} (?, ?)")
+        params.extend(after)
+    direction = "DESC" if descending else "ASC"
+    sql = (
+        _ROW_SQL.replace("FROM", f", {expr} AS sort_key FROM", 1)
+        + f"WHERE {' AND '.join(clauses)} ORDER BY {expr} {direction}, a.id {direction} LIMIT ?"
+    )
+    params.append(int(q.limit))
+    raw = conn.exec_driver_sql(sql, tuple(params)).fetchall()
+    rows = [
+        ArticleRow(
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            bool(r[9]),
+            bool(r[10]),
+            bool(r[11]),
+            [],
+            r[12],
+        )
+        for r in raw
+    ]
+    attach_topics(conn, rows)
+    cursor = (raw[-1][13], raw[-1][0]) if len(raw) == int(q.limit) else None
+    return rows, cursor
+
+
+def view_ids(conn: Any, q: ArticleQuery) -> list[int]:
+    """Every article id matching ``q`` (no limit): the target of "mark view read"."""
+    clauses, params = _where(q)
+    sql = (
+        "SELECT a.id FROM articles a JOIN triage t ON t.article_id = a.id "
+        f"WHERE {' AND '.join(clauses)}"
+    )
+    return [r[0] for r in conn.exec_driver_sql(sql, tuple(params)).fetchall()]
+
+
+def set_remote_images(conn: Any, source_id: int, allowed: bool) -> None:
+    """Allow (or block again) remote images in the reading pane for one source."""
+    conn.exec_driver_sql(
+        "UPDATE sources SET remote_images = ? WHERE id = ?", (int(allowed), source_id)
+    )
+
+
+class ChangeProbe:
+    """Notices commits by any process to the database file (``PRAGMA data_version``).
+
+    Keep one per thread: it owns a plain sqlite3 connection used only for the
+    pragma, which changes whenever another connection commits.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self._last: int | None = None
+
+    def changed(self) -> bool:
+        """True when something committed since the previous call (False the first time)."""
+        version = int(self._conn.execute("PRAGMA data_version").fetchone()[0])
+        before, self._last = self._last, version
+        return before is not None and before != version
+
+    def close(self) -> None:
+        """Release the connection."""
+        self._conn.close()
+
+
+def ids_matching(conn: Any, q: ArticleQuery, ids: list[int]) -> set[int]:
+    """Which of ``ids`` match the view and filters of ``q``."""
+    if not ids:
+        return set()
+    clauses, params = _where(q)
+    clauses.append("a.id IN (SELECT value FROM json_each(?))")
+    params.append(json.dumps(ids))
+    sql = (
+        "SELECT a.id FROM articles a JOIN triage t ON t.article_id = a.id "
+        f"WHERE {' AND '.join(clauses)}"
+    )
+    return {r[0] for r in conn.exec_driver_sql(sql, tuple(params)).fetchall()}
+
+
+@dataclass(slots=True)
+class Fresh:
+    """Rows re-read after a change, with what the list needs to place them."""
+
+    rows: list[ArticleRow]
+    matching: set[int]
+    sticky: set[int]
+    sizes: dict[int, int]
+
+
+def fresh_rows(
+    conn: Any, q: ArticleQuery, sticky: ArticleQuery, ids: list[int], first_page: bool
+) -> Fresh:
+    """Current state of ``ids`` (plus the newest page of ``q`` when ``first_page``)."""
+    from desktop.store.queries import list_articles
+
+    rows = rows_by_id(conn, ids)
+    if first_page:
+        seen = {r.id for r in rows}
+        rows.extend(r for r in list_articles(conn, q) if r.id not in seen)
+    all_ids = [r.id for r in rows]
+    return Fresh(
+        rows,
+        ids_matching(conn, q, all_ids),
+        ids_matching(conn, sticky, all_ids),
+        story_sizes(conn, [r.story_id for r in rows if r.story_id is not None]),
+    )

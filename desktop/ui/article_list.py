@@ -1,0 +1,598 @@
+"""The article list: a lazily paged tree model (stories fold into one row) and its view.
+
+The model knows only the rows it has loaded. Pages of ``PAGE`` rows come
+from keyset queries run on a read thread (through :class:`Tasks`); rows of the
+same story fold into the newest one, which shows "+N" and expands to its
+copies. After a change the model updates the affected rows in place
+(:meth:`ArticleModel.apply_rows`); it resets only when the query changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from desktop.store.queries import ArticleQuery, ArticleRow
+from desktop.ui.qt import (
+    QAbstractItemModel,
+    QAbstractItemView,
+    QColor,
+    QFont,
+    QFontMetrics,
+    QModelIndex,
+    QPainter,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    Qt,
+    QTreeView,
+    Signal,
+)
+
+PAGE = 200
+COLUMNS = ("", "Title", "Source", "Lang", "Topics", "Published")
+COL_STATE, COL_TITLE, COL_SOURCE, COL_LANG, COL_TOPICS, COL_TIME = range(6)
+SORT_BY_COLUMN = {
+    COL_TITLE: "title",
+    COL_SOURCE: "source",
+    COL_LANG: "language",
+    COL_TIME: "published",
+}
+ROW_ROLE = Qt.ItemDataRole.UserRole + 1
+CHIPS_ROLE = Qt.ItemDataRole.UserRole + 2
+
+STICKY_VIEW = {"unread": "inbox", "flagged": "all"}
+"""A row read in Unread (or unflagged in Flagged) stays listed until the view reloads."""
+
+
+@dataclass(slots=True)
+class Item:
+    """One loaded row: a story head (top level) or one of its copies."""
+
+    row: ArticleRow
+    size: int = 1
+    children: list[Item] | None = None
+    head_id: int = 0
+    """0 at the top level; for a copy, the id of its story's head row."""
+
+
+def relative_time(iso: str, now: datetime | None = None) -> str:
+    """``5 min``, ``3 h``, ``Tue``, ``12 Mar``, ``12 Mar 2023``."""
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    now = now or datetime.now(UTC)
+    seconds = (now - moment).total_seconds()
+    if seconds < 60:
+        return "now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)} h"
+    local = moment.astimezone()
+    if seconds < 6 * 86400:
+        return local.strftime("%a %H:%M")
+    if local.year == now.year:
+        return local.strftime("%d %b").lstrip("0")
+    return local.strftime("%d %b %Y").lstrip("0")
+
+
+def exact_time(iso: str) -> str:
+    """The local time in full, for tooltips."""
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    return moment.astimezone().strftime("%A %d %B %Y, %H:%M:%S %Z")
+
+
+PageLoader = Callable[[ArticleQuery, str, bool, Any], tuple[list[ArticleRow], dict[int, int], Any]]
+"""(query, sort, descending, cursor) → (rows, story sizes, next cursor or None).
+
+Runs off the UI thread."""
+
+
+class ArticleModel(QAbstractItemModel):
+    """Loaded rows of one query, paged on demand."""
+
+    page_loaded = Signal(int)
+    """Rows added by the page that just arrived."""
+    story_loaded = Signal(int)
+    """The head id whose copies just arrived."""
+
+    def __init__(self, submit: Callable[..., Any], parent: Any = None) -> None:
+        super().__init__(parent)
+        self._submit = submit  # (fn, *args, done=cb) → runs fn off the UI thread
+        self._load_page: PageLoader | None = None
+        self._load_story: Callable[[int], list[ArticleRow]] | None = None
+        self.query = ArticleQuery(limit=PAGE)
+        self.sort = "published"
+        self.descending = True
+        self._heads: list[Item] = []
+        self._pos: dict[int, int] = {}
+        self._stories: dict[int, int] = {}  # story id → head article id
+        self._cursor: Any = None
+        self._exhausted = True
+        self._loading = False
+        self._generation = 0
+        self.marked: set[int] = set()
+        """Ids selected with x (bulk actions act on them)."""
+
+    # -- wiring --------------------------------------------------------------
+    def set_loaders(self, page: PageLoader, story: Callable[[int], list[ArticleRow]]) -> None:
+        """Attach the functions that read pages and story copies (once the database is open)."""
+        self._load_page = page
+        self._load_story = story
+
+    @property
+    def loading(self) -> bool:
+        """A page request is in flight."""
+        return self._loading
+
+    @property
+    def exhausted(self) -> bool:
+        """Every row of the query is loaded."""
+        return self._exhausted
+
+    def set_query(
+        self, query: ArticleQuery, sort: str | None = None, descending: bool | None = None
+    ) -> None:
+        """Show another query: drop loaded rows and fetch the first page."""
+        self.beginResetModel()
+        self.query = replace(query, limit=PAGE, after=None)
+        if sort is not None:
+            self.sort = sort
+        if descending is not None:
+            self.descending = descending
+        self._heads = []
+        self._pos = {}
+        self._stories = {}
+        self._cursor = None
+        self._exhausted = self._load_page is None
+        self._loading = False
+        self._generation += 1
+        self.marked.clear()
+        self.endResetModel()
+        if self._load_page is not None:
+            self.fetchMore(QModelIndex())
+
+    @property
+    def default_order(self) -> bool:
+        """Newest first (the order new rows can be inserted into)."""
+        return self.sort == "published" and self.descending
+
+    # -- Qt model API ----------------------------------------------------------
+    def columnCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008
+        return len(COLUMNS)
+
+    def rowCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008
+        if not parent.isValid():
+            return len(self._heads)
+        if parent.internalId() != 0 or parent.column() != 0:
+            return 0
+        children = self._heads[parent.row()].children
+        return len(children) if children else 0
+
+    def hasChildren(self, parent: Any = QModelIndex()) -> bool:  # noqa: B008
+        if not parent.isValid():
+            return bool(self._heads)
+        if parent.internalId() != 0 or parent.column() != 0:
+            return False
+        return self._heads[parent.row()].size > 1
+
+    def index(self, row: int, column: int, parent: Any = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if not parent.isValid():
+            if 0 <= row < len(self._heads) and 0 <= column < len(COLUMNS):
+                return self.createIndex(row, column, 0)
+            return QModelIndex()
+        if parent.internalId() != 0:
+            return QModelIndex()
+        head = self._heads[parent.row()]
+        if head.children and 0 <= row < len(head.children) and 0 <= column < len(COLUMNS):
+            return self.createIndex(row, column, head.row.id)
+        return QModelIndex()
+
+    def parent(self, index: Any = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        if not index.isValid() or index.internalId() == 0:
+            return QModelIndex()
+        pos = self._pos.get(int(index.internalId()))
+        if pos is None:
+            return QModelIndex()
+        return self.createIndex(pos, 0, 0)
+
+    def item(self, index: QModelIndex | QPersistentModelIndex) -> Item | None:
+        """The loaded item behind an index."""
+        if not index.isValid():
+            return None
+        if index.internalId() == 0:
+            return self._heads[index.row()] if index.row() < len(self._heads) else None
+        pos = self._pos.get(int(index.internalId()))
+        if pos is None:
+            return None
+        children = self._heads[pos].children or []
+        return children[index.row()] if index.row() < len(children) else None
+
+    def headerData(self, section: int, orientation: Any, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def flags(self, index: Any) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        it = self.item(index)
+        if it is None:
+            return None
+        r, col = it.row, index.column()
+        if role == ROW_ROLE:
+            return r
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == COL_STATE:
+                return ("✓" if r.id in self.marked else "") + ("⚑" if r.flagged else "")
+            if col == COL_TITLE:
+                extra = f"  +{it.size - 1}" if it.size > 1 and not it.head_id else ""
+                return (r.title or "(untitled)") + extra
+            if col == COL_SOURCE:
+                return r.source
+            if col == COL_LANG:
+                return r.language or "und"
+            if col == COL_TOPICS:
+                return ", ".join(r.topics)
+            if col == COL_TIME:
+                return relative_time(r.published)
+        if role == CHIPS_ROLE and col == COL_TOPICS:
+            return r.topics
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == COL_TIME:
+                return exact_time(r.published)
+            if col == COL_LANG:
+                text = f"Body language: {r.language or 'unknown'}"
+                if r.title_language and r.title_language != r.language:
+                    text += f"\nHeadline language: {r.title_language}"
+                return text
+            if col == COL_TITLE:
+                tip = r.title
+                if it.size > 1 and not it.head_id:
+                    tip += f"\nThe same story from {it.size} sources (→ to expand)"
+                return tip
+            if col == COL_STATE:
+                states = ["unread" if not r.read else "read"]
+                if r.flagged:
+                    states.append("flagged")
+                if r.archived:
+                    states.append("archived")
+                if r.id in self.marked:
+                    states.append("selected")
+                return ", ".join(states)
+            if col == COL_SOURCE and r.folder:
+                return f"{r.source} (folder {r.folder})"
+        if role == Qt.ItemDataRole.FontRole and not r.read and col in (COL_TITLE, COL_SOURCE):
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if r.archived or (r.read and col != COL_STATE):
+                return QColor("#6b7280")
+            if col == COL_STATE:
+                return QColor("#d97706")
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_TIME:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.AccessibleTextRole and col == COL_STATE:
+            return "unread" if not r.read else "read"
+        return None
+
+    # -- paging ----------------------------------------------------------------
+    def canFetchMore(self, parent: Any = QModelIndex()) -> bool:  # noqa: B008
+        if not parent.isValid():
+            return not self._exhausted and not self._loading
+        if parent.internalId() == 0 and parent.row() < len(self._heads):
+            head = self._heads[parent.row()]
+            return head.size > 1 and head.children is None
+        return False
+
+    def fetchMore(self, parent: Any = QModelIndex()) -> None:  # noqa: B008
+        if not parent.isValid():
+            if self._exhausted or self._loading or self._load_page is None:
+                return
+            self._loading = True
+            gen = self._generation
+            q = self.query
+            self._submit(
+                self._load_page,
+                q,
+                self.sort,
+                self.descending,
+                self._cursor,
+                done=lambda result: self._on_page(gen, result),
+            )
+            return
+        head = self.item(parent)
+        if head is None or head.children is not None or self._load_story is None:
+            return
+        head.children = []  # requested
+        story_id = head.row.story_id
+        gen = self._generation
+        if story_id is None:
+            return
+        self._submit(
+            self._load_story,
+            story_id,
+            done=lambda rows: self._on_story(gen, head.row.id, rows),
+        )
+
+    def _on_page(self, gen: int, result: tuple[list[ArticleRow], dict[int, int], Any]) -> None:
+        if gen != self._generation:
+            return
+        rows, sizes, cursor = result
+        self._loading = False
+        self._cursor = cursor
+        self._exhausted = cursor is None
+        new: list[Item] = []
+        for r in rows:
+            if r.id in self._pos:
+                continue
+            if r.story_id is not None:
+                if r.story_id in self._stories:
+                    continue
+                self._stories[r.story_id] = r.id
+            new.append(Item(r, sizes.get(r.story_id, 1) if r.story_id is not None else 1))
+        if new:
+            first = len(self._heads)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            self._heads.extend(new)
+            for n, it in enumerate(new, first):
+                self._pos[it.row.id] = n
+            self.endInsertRows()
+        self.page_loaded.emit(len(new))
+
+    def _on_story(self, gen: int, head_id: int, rows: list[ArticleRow]) -> None:
+        if gen != self._generation or head_id not in self._pos:
+            return
+        pos = self._pos[head_id]
+        head = self._heads[pos]
+        copies = [Item(r, 1, None, head_id) for r in rows if r.id != head_id]
+        head.size = len(copies) + 1
+        parent = self.index(pos, 0)
+        if copies:
+            self.beginInsertRows(parent, 0, len(copies) - 1)
+            head.children = copies
+            self.endInsertRows()
+        self.dataChanged.emit(self.index(pos, 0), self.index(pos, len(COLUMNS) - 1))
+        self.story_loaded.emit(head_id)
+
+    # -- finding rows ----------------------------------------------------------
+    def row_of(self, article_id: int) -> QModelIndex:
+        """The index (column 0) of a loaded article, head or copy; invalid when not loaded."""
+        pos = self._pos.get(article_id)
+        if pos is not None:
+            return self.index(pos, 0)
+        for n, head in enumerate(self._heads):
+            for m, child in enumerate(head.children or ()):
+                if child.row.id == article_id:
+                    return self.index(m, 0, self.index(n, 0))
+        return QModelIndex()
+
+    def loaded_ids(self) -> list[int]:
+        """Ids of every loaded row (heads and expanded copies)."""
+        out = [h.row.id for h in self._heads]
+        for h in self._heads:
+            out.extend(c.row.id for c in h.children or ())
+        return out
+
+    def head_ids(self) -> list[int]:
+        """Ids of the top-level rows, in order."""
+        return [h.row.id for h in self._heads]
+
+    def items(self) -> Iterable[tuple[QModelIndex, Item]]:
+        """Every loaded row with its index (heads, then each one's expanded copies)."""
+        for n, head in enumerate(self._heads):
+            parent = self.index(n, 0)
+            yield parent, head
+            for m, child in enumerate(head.children or ()):
+                yield self.index(m, 0, parent), child
+
+    # -- updates in place ------------------------------------------------------
+    def _row_changed(self, index: QModelIndex) -> None:
+        self.dataChanged.emit(index.siblingAtColumn(0), index.siblingAtColumn(len(COLUMNS) - 1))
+
+    def set_state(self, ids: Iterable[int], field: str, value: bool) -> None:
+        """Optimistic update: set ``read``/``flagged``/``archived`` on loaded rows now."""
+        wanted = set(ids)
+        for index, it in self.items():
+            if it.row.id in wanted and getattr(it.row, field) != value:
+                setattr(it.row, field, value)
+                self._row_changed(index)
+
+    def toggle_marked(self, article_id: int) -> None:
+        """Add to or remove from the x-selection."""
+        self.marked ^= {article_id}
+        index = self.row_of(article_id)
+        if index.isValid():
+            self._row_changed(index)
+
+    def clear_marked(self) -> None:
+        """Empty the x-selection."""
+        ids, self.marked = self.marked, set()
+        for i in ids:
+            index = self.row_of(i)
+            if index.isValid():
+                self._row_changed(index)
+
+    def remove_ids(self, ids: Iterable[int]) -> None:
+        """Drop loaded rows (top-level ones; copies go with their head)."""
+        wanted = set(ids)
+        rows = sorted((self._pos[i] for i in wanted if i in self._pos), reverse=True)
+        for pos in rows:
+            head = self._heads[pos]
+            self.beginRemoveRows(QModelIndex(), pos, pos)
+            del self._heads[pos]
+            if head.row.story_id is not None:
+                self._stories.pop(head.row.story_id, None)
+            self.endRemoveRows()
+            self.marked.discard(head.row.id)
+        if rows:
+            self._reindex()
+        for parent, head in list(self.items()):
+            if head.head_id or not head.children:
+                continue
+            for m in range(len(head.children) - 1, -1, -1):
+                if head.children[m].row.id in wanted:
+                    self.beginRemoveRows(parent, m, m)
+                    del head.children[m]
+                    self.endRemoveRows()
+
+    def _reindex(self) -> None:
+        self._pos = {h.row.id: n for n, h in enumerate(self._heads)}
+
+    def _in_loaded_range(self, r: ArticleRow) -> bool:
+        if self._exhausted or not self._heads:
+            return True
+        last = self._heads[-1].row
+        return (r.published, r.id) > (last.published, last.id)
+
+    def apply_rows(
+        self, fresh: list[ArticleRow], matching: set[int], sticky: set[int], sizes: dict[int, int]
+    ) -> None:
+        """Reconcile loaded rows with fresh ones read after a change.
+
+        ``matching``: ids of ``fresh`` that match the query; ``sticky``: those that
+        match its sticky form (rows stay listed when only read/flag changed).
+        Loaded rows update in place or leave; new matching rows in the loaded
+        range are inserted at their place (newest-first order only).
+        """
+        by_id = {r.id: r for r in fresh}
+        gone = [i for i in by_id if i in self._pos and i not in sticky]
+        self.remove_ids(gone)
+        for index, it in list(self.items()):
+            r = by_id.get(it.row.id)
+            if r is not None and r != it.row:
+                it.row = r
+                self._row_changed(index)
+            if not it.head_id and it.row.story_id in sizes and sizes[it.row.story_id] != it.size:
+                it.size = sizes[it.row.story_id]
+                self._row_changed(index)
+        if not self.default_order:
+            return
+        loaded = set(self.loaded_ids())
+        for r in sorted(by_id.values(), key=lambda r: (r.published, r.id), reverse=True):
+            if r.id in loaded or r.id not in matching or not self._in_loaded_range(r):
+                continue
+            if r.story_id is not None and r.story_id in self._stories:
+                continue
+            key = (r.published, r.id)
+            pos = 0
+            while (
+                pos < len(self._heads)
+                and (self._heads[pos].row.published, self._heads[pos].row.id) > key
+            ):
+                pos += 1
+            self.beginInsertRows(QModelIndex(), pos, pos)
+            size = sizes.get(r.story_id, 1) if r.story_id is not None else 1
+            self._heads.insert(pos, Item(r, size))
+            if r.story_id is not None:
+                self._stories[r.story_id] = r.id
+            self._reindex()
+            self.endInsertRows()
+
+
+class ChipDelegate(QStyledItemDelegate):
+    """Paints topics as chips and the language as a compact badge."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        col = index.column()
+        if col not in (COL_TOPICS, COL_LANG):
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        widget = opt.widget
+        style = widget.style() if widget else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        labels = index.data(CHIPS_ROLE) if col == COL_TOPICS else [index.data()]
+        labels = [x for x in labels or () if x]
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        font = QFont(opt.font)
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        painter.setFont(font)
+        fm = QFontMetrics(font)
+        rect = opt.rect.adjusted(4, 0, -2, 0)
+        x = rect.left()
+        h = fm.height() + 2
+        y = rect.top() + (rect.height() - h) // 2
+        for label in labels:
+            text = label.upper() if col == COL_LANG else label
+            w = fm.horizontalAdvance(text) + 10
+            if x + w > rect.right():
+                break
+            chip = QRect(x, y, w, h)
+            if col == COL_LANG:
+                bg, fg = ("#e5e7eb", "#6b7280") if label == "und" else ("#dbeafe", "#1e40af")
+            else:
+                bg, fg = "#ecfdf5", "#047857"
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(bg))
+            painter.drawRoundedRect(chip, h / 2, h / 2)
+            painter.setPen(QColor(fg))
+            painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, text)
+            x += w + 4
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        return QSize(size.width(), max(size.height(), QFontMetrics(option.font).height() + 8))
+
+
+class ArticleView(QTreeView):
+    """The list widget: one row per story, keyboard-driven (keys come from the registry)."""
+
+    def __init__(self, model: ArticleModel, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("articleList")
+        self.setModel(model)
+        self.setItemDelegate(ChipDelegate(self))
+        self.setUniformRowHeights(True)
+        self.setRootIsDecorated(True)
+        self.setAllColumnsShowFocus(True)
+        self.setAlternatingRowColors(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setExpandsOnDoubleClick(False)
+        self.setItemsExpandable(True)
+        self.setIndentation(14)
+        self.setTreePosition(COL_TITLE)  # copies of a story indent under its title
+        header = self.header()
+        header.setStretchLastSection(False)
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(COL_TIME, Qt.SortOrder.DescendingOrder)
+        from desktop.ui.qt import QHeaderView
+
+        header.setSectionResizeMode(COL_TITLE, QHeaderView.ResizeMode.Stretch)
+        for col, width in (
+            (COL_STATE, 44),
+            (COL_SOURCE, 150),
+            (COL_LANG, 52),
+            (COL_TOPICS, 170),
+            (COL_TIME, 90),
+        ):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            self.setColumnWidth(col, width)
+
+    def article_model(self) -> ArticleModel:
+        """The model, typed."""
+        model = self.model()
+        assert isinstance(model, ArticleModel)
+        return model

@@ -1,0 +1,166 @@
+"""The bridge between the Qt main thread, worker threads and asyncio.
+
+One small API hides qasync (so it could be swapped for PySide6's QtAsyncio):
+
+* :meth:`Tasks.read` runs a blocking function (a database read) on a small
+  thread pool; :meth:`Tasks.write` runs one on a single thread, in order (so
+  triage actions and their undo never overtake each other). Their callbacks
+  run on the UI thread.
+* :meth:`Tasks.spawn` runs a coroutine on the asyncio loop that shares the
+  Qt main thread (network work: refresh).
+* :func:`make_loop` / :func:`run_loop` create and run that loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from desktop.ui.qt import QApplication, QObject, Signal
+
+log = logging.getLogger(__name__)
+
+Callback = Callable[[Any], None]
+
+
+class _Relay(QObject):
+    """Lives on the UI thread; worker threads emit into it (queued delivery)."""
+
+    delivered = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.delivered.connect(self._run)
+
+    def _run(self, item: object) -> None:
+        fn, value = item  # type: ignore[misc]
+        fn(value)
+
+
+class Tasks:
+    """Runs work off the UI thread and hands results back to it."""
+
+    def __init__(self, read_threads: int = 2) -> None:
+        self._relay = _Relay()
+        self._reads = ThreadPoolExecutor(read_threads, thread_name_prefix="newsdesk-read")
+        self._writes = ThreadPoolExecutor(1, thread_name_prefix="newsdesk-act")
+        self._pending = 0
+        self._closed = False
+        self.on_error: Callback = lambda exc: log.error("background task failed: %s", exc)
+        """Called on the UI thread with any exception no ``error`` callback took."""
+
+    @property
+    def busy(self) -> int:
+        """Jobs submitted and not yet delivered."""
+        return self._pending
+
+    def _submit(
+        self,
+        pool: ThreadPoolExecutor,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        done: Callback | None,
+        error: Callback | None,
+    ) -> Future[Any] | None:
+        if self._closed:
+            return None
+        self._pending += 1
+
+        def finish(future: Future[Any]) -> None:
+            if future.cancelled():
+                return
+            exc = future.exception()
+            if exc is not None:
+                log.debug("".join(traceback.format_exception(exc)))
+                handler = error or self.on_error
+                self._relay.delivered.emit((self._wrap(handler), exc))
+            else:
+                self._relay.delivered.emit((self._wrap(done), future.result()))
+
+        future = pool.submit(fn, *args)
+        future.add_done_callback(finish)
+        return future
+
+    def _wrap(self, fn: Callback | None) -> Callback:
+        def call(value: Any) -> None:
+            self._pending -= 1
+            if fn is not None and not self._closed:
+                fn(value)
+
+        return call
+
+    def read(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        done: Callback | None = None,
+        error: Callback | None = None,
+    ) -> Future[Any] | None:
+        """Run ``fn(*args)`` on a read thread; ``done(result)`` on the UI thread."""
+        return self._submit(self._reads, fn, args, done, error)
+
+    def write(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        done: Callback | None = None,
+        error: Callback | None = None,
+    ) -> Future[Any] | None:
+        """Run ``fn(*args)`` on the action thread, after every earlier ``write``."""
+        return self._submit(self._writes, fn, args, done, error)
+
+    def spawn(
+        self,
+        coro: Coroutine[Any, Any, Any],
+        *,
+        done: Callback | None = None,
+        error: Callback | None = None,
+    ) -> asyncio.Future[Any]:
+        """Run a coroutine on the UI thread's asyncio loop."""
+        task = asyncio.ensure_future(coro)
+        self._pending += 1
+
+        def finish(t: asyncio.Future[Any]) -> None:
+            if t.cancelled():
+                self._pending -= 1
+                return
+            exc = t.exception()
+            if exc is not None:
+                self._wrap(error or self.on_error)(exc)
+            else:
+                self._wrap(done)(t.result())
+
+        task.add_done_callback(finish)
+        return task
+
+    def close(self) -> None:
+        """Stop delivering results; wait for running jobs to end."""
+        self._closed = True
+        self._reads.shutdown(wait=True, cancel_futures=True)
+        self._writes.shutdown(wait=True, cancel_futures=True)
+
+
+def make_loop(app: QApplication) -> asyncio.AbstractEventLoop:
+    """An asyncio loop that runs inside the Qt event loop, set as the current loop."""
+    import qasync
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    return loop
+
+
+def run_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Run until the application quits (the last window closes), then close the loop."""
+    try:
+        loop.run_forever()
+    finally:
+        loop.close()
+
+
+def run_until(loop: asyncio.AbstractEventLoop, future: Any) -> Any:
+    """Run the loop (and Qt's) until ``future`` is done; its result (tests, scripts)."""
+    return loop.run_until_complete(future)
