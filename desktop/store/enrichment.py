@@ -94,6 +94,14 @@ def _fold_story(conn: Any, out: EnrichOutput) -> int:
                 break
     if story is None:
         story = out.id
+    else:
+        # A new copy of a story the user already dealt with arrives dealt with.
+        conn.exec_driver_sql(
+            "UPDATE triage SET read = max(read, (SELECT read FROM triage WHERE article_id = ?)), "
+            "archived = max(archived, (SELECT archived FROM triage WHERE article_id = ?)) "
+            "WHERE article_id = ? AND changed_at IS NULL",
+            (story, story, out.id),
+        )
     conn.exec_driver_sql("UPDATE articles SET story_id = ? WHERE id = ?", (story, out.id))
     if out.story_keys:
         conn.exec_driver_sql(

@@ -178,11 +178,15 @@ def test_release_fixture_databases_open(tmp_path: Path) -> None:
         shutil.copy(fixture, path)
         with Database(path) as db:
             flagged = db.read(
-                lambda c: c.exec_driver_sql("SELECT count(*) FROM triage WHERE flagged = 1").scalar()
+                lambda c: c.exec_driver_sql(
+                    "SELECT count(*) FROM triage WHERE flagged = 1"
+                ).scalar()
             )
             assert flagged > 0
             tags = db.read(
-                lambda c: c.exec_driver_sql("SELECT count(*) FROM tags WHERE origin='user'").scalar()
+                lambda c: c.exec_driver_sql(
+                    "SELECT count(*) FROM tags WHERE origin='user'"
+                ).scalar()
             )
             assert tags > 0
 
