@@ -90,6 +90,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="JSON lines in ({title, body} per line) and out"
     )
 
+    ru = sub.add_parser("rules", help="user rules: list, add, remove, apply to stored articles")
+    rsub = ru.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
+    rl = rsub.add_parser("list", help="show the rules")
+    rl.add_argument("--json", action="store_true")
+    ra = rsub.add_parser(
+        "add",
+        help="add a rule, e.g. 'Crypto: title contains bitcoin, ether => tag crypto, flag'",
+    )
+    ra.add_argument("rule", help="the rule in the short syntax, or a JSON object")
+    rr = rsub.add_parser("remove", help="delete a rule")
+    rr.add_argument("id", type=int)
+    rsub.add_parser("apply", help="apply the enabled rules to every stored article (undoable)")
+
     en = sub.add_parser("enrich", help="(re-)enrich stored articles after a model or rule change")
     en.add_argument("--all", action="store_true", help="redo every article, not just pending")
     return p
@@ -285,7 +298,40 @@ def cmd_enrich(app: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_rules(app: Any, args: argparse.Namespace) -> int:
+    from desktop.enrich.rules import RuleError, parse_rule_text, rule_to_dict
+    from desktop.service import UserError
+
+    if args.rules_command == "list":
+        rules = app.rules()
+        if args.json:
+            print(json.dumps(rules, ensure_ascii=False, indent=1))
+        for r in [] if args.json else rules:
+            state = "" if r["enabled"] else " [disabled]"
+            print(f"{r['id']:>4}  {r['name']}{state}")
+        return EXIT_OK
+    if args.rules_command == "add":
+        text = args.rule.strip()
+        try:
+            definition = (
+                json.loads(text) if text.startswith("{") else rule_to_dict(parse_rule_text(text))
+            )
+        except (RuleError, json.JSONDecodeError) as exc:
+            raise UserError(str(exc)) from exc
+        print(app.add_rule(definition))
+        return EXIT_OK
+    if args.rules_command == "remove":
+        if not app.remove_rule(args.id):
+            _err(f"no rule {args.id}")
+            return EXIT_ERROR
+        return EXIT_OK
+    changes = app.apply_rules()
+    print(f"rules applied: {len(changes.article_ids)} articles changed state")
+    return EXIT_OK
+
+
 COMMANDS = {
+    "rules": cmd_rules,
     "add": cmd_add,
     "import-opml": cmd_import_opml,
     "export-opml": cmd_export_opml,

@@ -296,6 +296,55 @@ class Newsdesk:
             )
         )
 
+    def rules(self) -> list[dict[str, Any]]:
+        """Stored rules: id, name, enabled and their definition."""
+        rows = self.db.read(
+            lambda c: c.exec_driver_sql(
+                "SELECT id, name, enabled, definition FROM rules ORDER BY position, id"
+            ).fetchall()
+        )
+        return [
+            {"id": r[0], "name": r[1], "enabled": bool(r[2]), "definition": json.loads(r[3])}
+            for r in rows
+        ]
+
+    def remove_rule(self, rule_id: int) -> bool:
+        """Delete a rule; False when there was none with that id."""
+        return bool(
+            self.db.write(
+                lambda c: c.exec_driver_sql("DELETE FROM rules WHERE id = ?", (rule_id,)).rowcount
+            )
+        )
+
+    def apply_rules(self, batch: int = 2000) -> Changes:
+        """Apply the enabled rules to every stored article, now.
+
+        Tags are added with origin 'rule'; flag/archive/read/hide become one
+        undoable triage action each.
+        """
+        from desktop.store.enrichment import rule_matches
+
+        rules = self.rule_set()
+        hits: dict[str, list[int]] = {"flag": [], "archive": [], "read": [], "hide": []}
+        last = 0
+        while True:
+            new_last, found = self.db.write(rule_matches, rules, last, batch)
+            if new_last == last:
+                break
+            last = new_last
+            for action, ids in found.items():
+                hits[action].extend(ids)
+        result = Changes(fields=frozenset({"tags"}), description="apply rules")
+        for action, ids in hits.items():
+            if ids:
+                changed = self.db.write(
+                    lambda c, a=action, i=ids: actions.set_state(
+                        c, i, a, description=f"rules: {a} {len(i)}"
+                    )
+                )
+                result = result.merge(changed)
+        return result
+
     def enrich_pending(
         self, *, redo_all: bool = False, batch: int = 256, in_process_below: int = 2000
     ) -> tuple[int, float]:
@@ -342,3 +391,107 @@ class Newsdesk:
         for future in in_flight:
             done += drain(future)
         return done, time.perf_counter() - started
+
+    # -- managing sources and settings (issue 5) ---------------------------------
+    # Thin wrappers over desktop.sources.manage, desktop.store.retention,
+    # desktop.sources.samples and desktop.sources.fulltext (see those modules).
+
+    def source_properties(self, source_id: int) -> Any:
+        """A source's editable properties and fetch status (``manage.SourceProperties``)."""
+        from desktop.sources import manage
+
+        return self.db.read(manage.properties, int(source_id))
+
+    def update_source(self, source_id: int, **changes: Any) -> Changes:
+        """Rename, move, enable/disable or set properties of a source."""
+        from desktop.sources import manage
+
+        try:
+            changed = self.db.write(manage.update, int(source_id), changes)
+        except manage.ManageError as exc:
+            raise UserError(str(exc)) from exc
+        return Changes(
+            source_ids=frozenset({int(source_id)}), fields=frozenset(changed) | {"source"}
+        )
+
+    def set_source_secret(self, source_id: int, username: str, secret: str) -> None:
+        """Keep a source's password or token in the system keyring (never in the database).
+
+        The user name is stored with the source only once the keyring took the
+        secret; without a keyring, ``UserError`` says so and nothing is stored.
+        An empty ``username`` removes the credentials.
+        """
+        from desktop.sources.credentials import CredentialStore, CredentialsUnavailable
+
+        props = self.source_properties(source_id)
+        store = CredentialStore()
+        try:
+            if not username:
+                if props.username:
+                    store.delete(f"source:{props.url}", props.username)
+            else:
+                store.set(f"source:{props.url}", username, secret)
+                if props.username and props.username != username:
+                    store.delete(f"source:{props.url}", props.username)
+        except CredentialsUnavailable as exc:
+            raise UserError(str(exc)) from exc
+        self.update_source(source_id, username=username or None)
+
+    def delete_source(self, source_id: int, *, keep_flagged: bool = True) -> Changes:
+        """Unsubscribe; flagged articles move to "Kept articles" when ``keep_flagged``."""
+        import contextlib
+
+        from desktop.sources import manage
+
+        try:
+            gone = self.db.write(manage.delete, int(source_id), keep_flagged)
+        except manage.ManageError as exc:
+            raise UserError(str(exc)) from exc
+        if gone.username:
+            from desktop.sources.credentials import CredentialStore, CredentialsUnavailable
+
+            # without a keyring nothing can have been stored there either
+            with contextlib.suppress(CredentialsUnavailable):
+                CredentialStore().delete(f"source:{gone.url}", gone.username)
+        touched = {int(source_id)} | ({gone.kept_source_id} if gone.kept_source_id else set())
+        return Changes(
+            source_ids=frozenset(touched),
+            fields=frozenset({"source", "deleted"}),
+            description=f"deleted {gone.deleted_articles} articles, kept {gone.kept_articles}",
+        )
+
+    def retry_source(self, source_id: int) -> None:
+        """Make a source due now (the caller refreshes it)."""
+        from desktop.sources import manage
+
+        self.db.write(manage.retry_now, int(source_id))
+
+    async def discover_feeds(self, url: str) -> list[Any]:
+        """The feeds at ``url`` (the feed itself or those a page links to), for the user to pick."""
+        from desktop.sources import manage
+
+        try:
+            return await manage.discover(url)
+        except manage.ManageError as exc:
+            raise UserError(str(exc)) from exc
+
+    def add_samples(self) -> list[int]:
+        """Subscribe to the bundled sample feeds (copies in the data folder); source ids."""
+        from desktop.sources.samples import add_samples
+
+        return add_samples(self)
+
+    def purge_old(self, days: int) -> Any:
+        """Purge read/archived articles older than ``days`` (tombstoned; flagged kept)."""
+        from desktop.store import retention
+
+        return retention.purge(self.db, int(days))
+
+    async def fetch_full_article(self, article_id: int, *, force: bool = False) -> Any:
+        """Fetch and store the full text of an article's page, once (``fulltext.FullText``)."""
+        from desktop.sources import fulltext
+
+        try:
+            return await fulltext.fetch_full_article(self.db, int(article_id), force=force)
+        except fulltext.FullTextError as exc:
+            raise UserError(str(exc)) from exc

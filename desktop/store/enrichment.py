@@ -189,3 +189,51 @@ def apply_outputs(
         if _fold_story(conn, out) != out.id:
             folded += 1
     return {"folded": folded, "rule_hits": rule_hits}
+
+
+def rule_matches(
+    conn: Any, rules: Any, after_id: int, limit: int
+) -> tuple[int, dict[str, list[int]]]:
+    """Evaluate ``rules`` over the next ``limit`` stored articles after ``after_id``.
+
+    Adds rule tags (never over a user's tag row) and returns the last id seen
+    and, per state action ('flag', 'archive', 'read', 'hide'), the matching ids,
+    for the caller to apply as undoable triage actions.
+    """
+    from desktop.enrich.rules import ArticleFacts
+
+    rows = conn.exec_driver_sql(
+        "SELECT a.id, a.title, a.text, s.title, a.source_id, s.folder, a.language, a.url, "
+        "a.author, (SELECT group_concat(tag, char(31)) FROM tags g "
+        "           WHERE g.article_id = a.id AND g.removed = 0) "
+        "FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id > ? "
+        "ORDER BY a.id LIMIT ?",
+        (after_id, limit),
+    ).fetchall()
+    hits: dict[str, list[int]] = {"flag": [], "archive": [], "read": [], "hide": []}
+    now = now_iso()
+    for r in rows:
+        facts = ArticleFacts(
+            title=r[1] or "",
+            text=r[2] or "",
+            source=r[3] or "",
+            source_id=r[4],
+            folder=r[5] or "",
+            language=r[6] or "",
+            url=r[7] or "",
+            author=r[8] or "",
+            topics=set(r[9].split("\x1f")) if r[9] else set(),
+        )
+        outcome = rules.apply(facts)
+        if not outcome.matched:
+            continue
+        if outcome.tags:
+            conn.exec_driver_sql(
+                "INSERT INTO tags (article_id, tag, origin, score, removed, created_at) "
+                "VALUES (?, ?, 'rule', 1.0, 0, ?) ON CONFLICT(article_id, tag) DO NOTHING",
+                [(r[0], tag, now) for tag in sorted(outcome.tags)],
+            )
+        for action in hits:
+            if getattr(outcome, action):
+                hits[action].append(r[0])
+    return (rows[-1][0] if rows else after_id), hits
