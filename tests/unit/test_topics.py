@@ -1,0 +1,201 @@
+"""Topic tagging: taxonomy, seed feed, overrides, feed categories, user learning, SIB-200."""
+
+from __future__ import annotations
+
+import html
+import json
+import random
+import re
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from desktop.enrich import topic_training as tt
+from desktop.enrich.topics import (
+    Taxonomy,
+    TopicScore,
+    TopicTagger,
+    UserTopicModel,
+    load_taxonomy,
+    resources_dir,
+)
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "topics"
+ROOT = Path(__file__).resolve().parents[2]
+FAST_SIB_FLOOR = 0.70
+
+
+def _sib_root() -> Path | None:
+    for cand in (ROOT / ".." / "shared", Path("/work/shared")):
+        p = cand / "data" / "topics" / "sib200"
+        if (p / "eng_Latn" / "test.tsv").exists():
+            return p
+    return None
+
+
+@pytest.fixture(scope="module")
+def tagger() -> TopicTagger:
+    return TopicTagger.load()
+
+
+def _seed_items() -> list[tuple[str, str, str]]:
+    root = ElementTree.parse(FIXTURES / "index-of-news.rss").getroot()
+    items = []
+    for it in root.iter("item"):
+        body = it.findtext("description") or ""
+        body = body.split("<h3>Related Posts")[0]  # aggregator boilerplate
+        body = html.unescape(re.sub(r"<[^>]+>", " ", body))
+        items.append((it.findtext("guid") or "", it.findtext("title") or "", body))
+    return items
+
+
+def test_taxonomy_has_the_default_topics_and_aliases() -> None:
+    topics = load_taxonomy()
+    assert [t.id for t in topics] == [
+        "politics", "conflict", "economy", "crypto", "business",
+        "technology", "science", "health", "sports", "culture",
+    ]  # fmt: skip
+    assert all(t.name and t.description for t in topics)
+    tax = Taxonomy.load(resources_dir())
+    assert tax.canonical("markets") == "economy"
+    assert tax.canonical("Security") == "conflict"
+    assert tax.canonical("nonsense") is None
+
+
+def test_seed_feed_matches_the_editor(tagger: TopicTagger) -> None:
+    """Measured: 8 of 10 expected tags, no wrong tag (misses: #3 technology, #7 conflict)."""
+    expect = {
+        i["guid"]: i["topics"]
+        for i in json.loads((FIXTURES / "index-of-news.expect.json").read_text())["items"]
+    }
+    tax = tagger.taxonomy
+    hits = wanted = extra = 0
+    for guid, title, body in _seed_items():
+        want = {tax.canonical(t) for t in expect[guid]}
+        got = {s.topic for s in tagger.tag(title, body)}
+        hits += len(want & got)
+        wanted += len(want)
+        extra += len(got - want)
+        assert want & got, f"{guid}: none of {want} in {got}"
+    assert hits >= 8 and wanted == 10
+    assert extra == 0
+
+
+def test_keyword_overrides_are_high_precision(tagger: TopicTagger) -> None:
+    tags = tagger.tag("Ethereum slips as traders sell tokens", "")
+    assert TopicScore("crypto", 1.0, "rule") in tags
+    assert "crypto" in {s.topic for s in tagger.tag("Kryptowährungen brechen ein", "")}
+    assert "business" in tagger.taxonomy.from_rules("Acme appointed Jane Doe as its new CEO", "")
+    assert "business" not in tagger.taxonomy.from_rules("The CEO spoke at the conference", "")
+    assert tagger.taxonomy.from_rules("Инфлацията се ускори", "") == ["economy"]
+    assert tagger.taxonomy.from_rules("A quiet afternoon in the park", "") == []
+
+
+def test_feed_categories_map_to_topics(tagger: TopicTagger) -> None:
+    tax = tagger.taxonomy
+    assert tax.from_categories(["Wirtschaft"]) == ["economy"]
+    assert tax.from_categories(["World / Politics"]) == ["politics"]
+    assert tax.from_categories(["Markets", "Crypto"]) == ["economy", "crypto"]
+    assert tax.from_categories(["Lifestyle"]) == []
+    tags = tagger.tag("Club wins the cup", "", categories=["Sport"])
+    assert tags[0] == TopicScore("sports", 1.0, "feed")
+
+
+def test_tags_are_sorted_thresholded_and_batched(tagger: TopicTagger) -> None:
+    docs = [(title, body, None, ()) for _, title, body in _seed_items()]
+    many = tagger.tag_many(docs)
+    assert many == [tagger.tag(*d) for d in docs]
+    for tags in many:
+        assert [s.score for s in tags] == sorted((s.score for s in tags), reverse=True)
+        assert all(s.origin in {"model", "rule", "feed"} for s in tags)
+        assert all(s.score >= 0.5 for s in tags)
+    scores = tagger.scores("Striker scores twice as the champions win the derby", "")
+    assert set(scores) == {t.id for t in load_taxonomy()}
+    assert max(scores, key=scores.get) == "sports"
+
+
+def _sib_examples(k: int, seed: int) -> list[tuple[str, str]]:
+    root = _sib_root()
+    if root is None:
+        pytest.skip("SIB-200 data not available")
+    rng = random.Random(seed)
+    by: dict[str, list[str]] = {}
+    for _, label, text in tt.load_sib(root, "train", ["eng_Latn", "deu_Latn", "spa_Latn"]):
+        by.setdefault(label, []).append(text)
+    return [(t, label) for label, texts in sorted(by.items()) for t in rng.sample(texts, k)]
+
+
+def test_user_model_learns_a_new_topic_and_round_trips(tmp_path: Path) -> None:
+    """A held-out topic ('travel', not in the taxonomy) from 25 examples per topic (n-grams)."""
+    path = tmp_path / "user_topics.json"
+    model = UserTopicModel.open(path)
+    for text, label in _sib_examples(25, seed=1):
+        model.add_label(text, label, True)
+    model.fit()
+    assert "travel" in model.topics()
+    root = _sib_root()
+    assert root is not None
+    test = tt.load_sib(root, "test", ["eng_Latn"])
+    pred = [any(s.topic == "travel" for s in model.predict(t)) for _, _, t in test]
+    truth = [lab == "travel" for _, lab, _ in test]
+    tp = sum(p and t for p, t in zip(pred, truth, strict=True))
+    recall = tp / sum(truth)
+    precision = tp / max(sum(pred), 1)
+    # measured ~0.55 macro-F1 for n-grams at 25 examples: well above chance, far from 0.80
+    assert recall > 0.3 and precision > 0.25
+
+    model.save()
+    again = UserTopicModel.open(path)
+    assert again.labels == model.labels
+    sample = test[0][2]
+    assert again.predict(sample, all_scores=True) == model.predict(sample, all_scores=True)
+
+    # a correction replaces the earlier label for the same text and topic
+    again.add_label(test[0][2], "travel", False)
+    again.add_label(test[0][2], "travel", True)
+    assert again.labels.count((test[0][2], "travel", True)) == 1
+    assert len(again.labels) == len(model.labels) + 1
+
+
+def test_user_topics_need_enough_examples(tmp_path: Path) -> None:
+    model = UserTopicModel.open(tmp_path / "u.json")
+    for text, label in _sib_examples(10, seed=2):
+        model.add_label(text, label, True)
+    model.fit()
+    assert model.topics() == []  # fewer than 25 positives per topic
+    assert model.predict("anything") == []
+
+
+def test_tagger_merges_the_user_model(tmp_path: Path) -> None:
+    path = tmp_path / "u.json"
+    model = UserTopicModel.open(path)
+    for text, label in _sib_examples(25, seed=3):
+        model.add_label(text, label, True)
+    model.save()
+    tagger = TopicTagger.load(user_model=path)
+    assert "travel" in tagger.scores("Book the hostel early in summer", "")
+    assert "geography" in tagger.scores("The river flows into the sea", "")
+
+
+def test_sib200_regression_shipped_fast_layer(tagger: TopicTagger) -> None:
+    """The shipped fast model on SIB-200 test (5 labels that map onto news topics).
+
+    Argmax over politics/sports/health/culture/science; English, German, Russian sample.
+    Measured 0.73 macro-F1 here; per-language figures of every design: bench_topics.py.
+    """
+    root = _sib_root()
+    if root is None:
+        pytest.skip("SIB-200 data not available")
+    from sklearn.metrics import f1_score
+
+    mapped = {"politics": "politics", "sports": "sports", "health": "health",
+              "entertainment": "culture", "science/technology": "science"}  # fmt: skip
+    test = [r for r in tt.load_sib(root, "test", ["eng_Latn", "deu_Latn", "rus_Cyrl"])
+            if r[1] in mapped]  # fmt: skip
+    pred = []
+    for _, _, text in test:
+        scores = tagger.model.predict("", text)
+        pred.append(max(mapped.values(), key=lambda t: scores[tagger.model.topics.index(t)]))
+    f1 = f1_score([mapped[lab] for _, lab, _ in test], pred, average="macro")
+    assert f1 >= FAST_SIB_FLOOR, f1
