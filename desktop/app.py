@@ -6,11 +6,14 @@ after on a worker thread, and the list fills when its first page arrives.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from desktop.paths import DataPaths, resolve_data_dir, resources_dir
+
+STARTUP_PROBE_ENV = "NEWSDESK_STARTUP_PROBE"
 
 
 def app_icon_path() -> Path:
@@ -32,9 +35,16 @@ def make_application(argv: list[str] | None = None) -> Any:
     return app
 
 
-def build_window(paths: DataPaths, *, open_url: Any = None, settings: Any = None) -> Any:
-    """The main window and its task bridge, not yet attached to a database."""
+def build_window(
+    paths: DataPaths, *, open_url: Any = None, settings: Any = None, app_settings: Any = None
+) -> Any:
+    """The main window and its task bridge, not yet attached to a database.
+
+    ``app_settings`` (a ``config.settings.Settings``) defaults to the data
+    folder's ``settings.json``; the window follows its changes live.
+    """
     from desktop.commands import load_registry
+    from desktop.config.settings import Settings
     from desktop.ui.main_window import MainWindow, WindowSettings
     from desktop.ui.tasks import Tasks
 
@@ -46,8 +56,13 @@ def build_window(paths: DataPaths, *, open_url: Any = None, settings: Any = None
         settings or WindowSettings.load(paths.settings),
         open_url=open_url,
     )
+    window.keymap_path = paths.root / "keymap.json"
+    app_settings = app_settings or Settings.load(paths.settings)
+    window.use_settings(app_settings)
     if conflicts:
         window.report_problem("key map conflicts: " + "; ".join(map(str, conflicts)))
+    if app_settings.problems:
+        window.report_problem("settings: " + "; ".join(app_settings.problems))
     return window
 
 
@@ -71,12 +86,15 @@ def run_window(data_dir: str | None) -> int:
     except Exception as exc:  # a broken keymap.json, say: tell the user, do not crash
         print(f"newsdesk: {exc}", file=sys.stderr)
         return 1
+    if os.environ.get(STARTUP_PROBE_ENV):
+        window.list.install_startup_probe()
     window.show()
     opened: list[Any] = []
 
     def attach(desk: Any) -> None:
         opened.append(desk)
         window.attach(desk)
+        window.start_background()
 
     QTimer.singleShot(
         0, lambda: window.tasks.read(open_service, paths, done=attach, error=window.report_problem)

@@ -103,6 +103,38 @@ def build_parser() -> argparse.ArgumentParser:
     rr.add_argument("id", type=int)
     rsub.add_parser("apply", help="apply the enabled rules to every stored article (undoable)")
 
+    sub.add_parser("samples", help="subscribe to the bundled sample feeds, fetch and tag them")
+    pu = sub.add_parser("purge", help="purge read/archived articles older than N days")
+    pu.add_argument("--days", type=int, required=True)
+    dis = sub.add_parser("discover", help="list the feeds a web page offers")
+    dis.add_argument("url")
+    ft = sub.add_parser("fulltext", help="fetch the full article from the original page")
+    ft.add_argument("id", type=int)
+    ft.add_argument("--force", action="store_true", help="fetch again even if done before")
+
+    so = sub.add_parser("source", help="manage one source")
+    ssub = so.add_subparsers(dest="source_command", metavar="ACTION", required=True)
+    x = ssub.add_parser("rename", help="set a source's title")
+    x.add_argument("id", type=int)
+    x.add_argument("title")
+    x = ssub.add_parser("move", help="move a source to a folder ('' for none)")
+    x.add_argument("id", type=int)
+    x.add_argument("folder")
+    for name in ("enable", "disable", "retry"):
+        ssub.add_parser(name, help=f"{name} a source").add_argument("id", type=int)
+    x = ssub.add_parser("delete", help="unsubscribe (flagged articles are kept unless told)")
+    x.add_argument("id", type=int)
+    x.add_argument("--drop-flagged", action="store_true")
+    x = ssub.add_parser("props", help="show or set a source's properties")
+    x.add_argument("id", type=int)
+    x.add_argument("--interval", type=int, metavar="MINUTES")
+    x.add_argument("--remote-images", choices=("on", "off"))
+    x.add_argument("--full-article", choices=("on", "off"))
+    x.add_argument("--language", metavar="CODE", help="override detection ('' to detect)")
+    x.add_argument("--json", action="store_true")
+
+    sub.add_parser("self-test", help="check the installed app works (no screen needed)")
+
     en = sub.add_parser("enrich", help="(re-)enrich stored articles after a model or rule change")
     en.add_argument("--all", action="store_true", help="redo every article, not just pending")
     return p
@@ -330,7 +362,90 @@ def cmd_rules(app: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_samples(app: Any, args: argparse.Namespace) -> int:
+    from desktop.sources.samples import load_samples
+
+    report = asyncio.run(load_samples(app))
+    print(
+        f"samples: {len(report.source_ids)} sources, {report.refresh.summary()}, "
+        f"enriched {report.enriched}"
+    )
+    if report.enrich_error:
+        _err(f"enrichment failed: {report.enrich_error}")
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def cmd_purge(app: Any, args: argparse.Namespace) -> int:
+    if args.days < 1:
+        _err("--days must be at least 1")
+        return EXIT_USAGE
+    report = app.purge_old(args.days)
+    print(f"purged {report.purged} articles older than {report.cutoff} (flagged kept)")
+    return EXIT_OK
+
+
+def cmd_discover(app: Any, args: argparse.Namespace) -> int:
+    feeds = asyncio.run(app.discover_feeds(args.url))
+    if not feeds:
+        print("no feeds found")
+    for f in feeds:
+        items = f" ({f.items} items)" if f.items is not None else ""
+        print(f"{f.url}  {f.title or ''}{items}")
+    return EXIT_OK
+
+
+def cmd_fulltext(app: Any, args: argparse.Namespace) -> int:
+    result = asyncio.run(app.fetch_full_article(args.id, force=args.force))
+    if result.error:
+        _err(f"full article {args.id}: {result.error}")
+        return EXIT_ERROR
+    state = "fetched" if result.fetched else "already fetched"
+    print(f"article {args.id}: {state}, {result.chars} characters")
+    return EXIT_OK
+
+
+def cmd_source(app: Any, args: argparse.Namespace) -> int:
+    action, sid = args.source_command, args.id
+    if action == "rename":
+        app.update_source(sid, title=args.title)
+    elif action == "move":
+        app.update_source(sid, folder=args.folder or None)
+    elif action in ("enable", "disable"):
+        app.update_source(sid, enabled=action == "enable")
+    elif action == "retry":
+        app.retry_source(sid)
+    elif action == "delete":
+        changes = app.delete_source(sid, keep_flagged=not args.drop_flagged)
+        print(changes.description)
+    else:
+        changes: dict[str, Any] = {}
+        if args.interval is not None:
+            changes["refresh_minutes"] = args.interval
+        if args.remote_images:
+            changes["remote_images"] = args.remote_images == "on"
+        if args.full_article:
+            changes["full_article"] = args.full_article == "on"
+        if args.language is not None:
+            changes["language"] = args.language or None
+        if changes:
+            app.update_source(sid, **changes)
+        props = app.source_properties(sid)
+        data = {k: getattr(props, k) for k in getattr(props, "__dataclass_fields__", {})}
+        if args.json:
+            print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
+        else:
+            for key, value in data.items():
+                print(f"{key}: {value}")
+    return EXIT_OK
+
+
 COMMANDS = {
+    "samples": cmd_samples,
+    "purge": cmd_purge,
+    "discover": cmd_discover,
+    "fulltext": cmd_fulltext,
+    "source": cmd_source,
     "rules": cmd_rules,
     "add": cmd_add,
     "import-opml": cmd_import_opml,
@@ -357,6 +472,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_window(args.data_dir)
     if args.command == "classify":
         return cmd_classify(None, args)
+    if args.command == "self-test":
+        from desktop.selftest import run_self_test
+
+        return run_self_test()
     from desktop.service import UserError
     from desktop.store.db import DatabaseError
 

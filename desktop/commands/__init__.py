@@ -9,12 +9,14 @@ from desktop.commands.registry import Registry, load_keymap
 
 def default_registry() -> Registry:
     """Every command of the application with its default keys."""
-    from desktop.commands import navigation, triage
+    from desktop.commands import manage, navigation, triage
 
     registry = Registry()
     nav = navigation.COMMANDS
+    registry.extend(manage.FILE_COMMANDS)
     registry.extend(c for c in nav if c.category == navigation.NAVIGATE)
     registry.extend(triage.COMMANDS)
+    registry.extend(manage.SOURCE_COMMANDS)
     registry.extend(c for c in nav if c.category != navigation.NAVIGATE)
     return registry
 

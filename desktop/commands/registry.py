@@ -206,8 +206,16 @@ class Registry:
         return found
 
 
+KEYMAP_VERSION = 1
+"""``keymap.json`` layout: ``{"version": 1, "keys": {"command.id": ["keys", ...]}}``.
+Release 0.1 wrote the bare ``{"command.id": [...]}`` object; it is still read."""
+
+RENAMED_COMMANDS: dict[str, str] = {}
+"""Old command id → new id, so a key map from an earlier release keeps working."""
+
+
 def load_keymap(path: Path) -> dict[str, list[str]]:
-    """Read a user key map (``{"command.id": ["keys", ...]}``); a missing file is empty."""
+    """Read a user key map (versioned or the legacy bare object); a missing file is empty."""
     if not path.exists():
         return {}
     try:
@@ -216,14 +224,41 @@ def load_keymap(path: Path) -> dict[str, list[str]]:
         raise KeymapError(f"{path}: {exc}") from exc
     if not isinstance(data, dict):
         raise KeymapError(f"{path}: expected an object of command id → keys")
+    if isinstance(data.get("version"), int):
+        data = data.get("keys", {})
+        if not isinstance(data, dict):
+            raise KeymapError(f"{path}: 'keys' must be an object of command id → keys")
     out: dict[str, list[str]] = {}
     for k, v in data.items():
         if isinstance(v, str):
             v = [v]
         if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
             raise KeymapError(f"{path}: keys of {k!r} must be a string or a list of strings")
-        out[str(k)] = v
+        out[RENAMED_COMMANDS.get(str(k), str(k))] = v
     return out
+
+
+def keymap_overrides(registry: Registry, defaults: Registry) -> dict[str, list[str]]:
+    """The bindings of ``registry`` that differ from ``defaults`` (what a key map stores)."""
+    return {
+        c.id: list(c.keys)
+        for c in registry
+        if c.id in defaults and defaults.get(c.id).keys != c.keys
+    }
+
+
+def save_keymap(path: Path, overrides: Mapping[str, Iterable[str]]) -> None:
+    """Write ``overrides`` as a versioned key map (atomically)."""
+    import os
+
+    body = {
+        "version": KEYMAP_VERSION,
+        "keys": {cid: [normalize_sequence(k) for k in keys] for cid, keys in overrides.items()},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
 
 
 class KeySequencer:

@@ -126,3 +126,12 @@ class SavedSearch(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True)
     query: str
+
+
+class FullArticle(SQLModel, table=True):
+    __tablename__ = "full_articles"
+
+    article_id: int = Field(primary_key=True, foreign_key="articles.id")
+    fetched_at: str
+    chars: int = 0
+    error: str | None = None

@@ -38,6 +38,7 @@ from desktop.ui.qt import (
     QModelIndex,
     QProgressBar,
     QSplitter,
+    QStackedWidget,
     Qt,
     QTimer,
     QUrl,
@@ -51,6 +52,8 @@ from desktop.ui.tasks import Tasks
 log = logging.getLogger(__name__)
 
 POLL_MS = 1000
+QUIT_GRACE_MS = 800
+"""Closing during a fetch waits at most this long for the cancelled fetch to unwind."""
 SEARCH_DEBOUNCE_MS = 250
 STATE_FIELDS = {
     "read": ("read", True),
@@ -195,6 +198,15 @@ class MainWindow(QMainWindow):
         self._dialog: QDialog | None = None
         self._auto_read = True
         self.opened_urls: list[str] = []
+        # issue 5: settings, key map file, background helpers (set by the app)
+        self.app_settings: Any = None
+        self.keymap_path: Path | None = None
+        self.tray: Any = None
+        self.scheduler: Any = None
+        self.last_report: Any = None
+        self.context_menu: Any = None
+        self.refresh_task: Any = None
+        self._closing = False
         from desktop.ui.qt import QDesktopServices
 
         self._open_url = open_url or QDesktopServices.openUrl
@@ -211,12 +223,18 @@ class MainWindow(QMainWindow):
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.setObjectName("mainSplit")
         split.addWidget(self.sidebar)
-        right = QSplitter(Qt.Orientation.Vertical, split)
+        from desktop.ui.welcome import WelcomePage
+
+        self.stack = QStackedWidget(split)
+        right = QSplitter(Qt.Orientation.Vertical, self.stack)
         right.addWidget(self.list)
         right.addWidget(self.reader)
         right.setStretchFactor(0, 2)
         right.setStretchFactor(1, 3)
-        split.addWidget(right)
+        self.stack.addWidget(right)
+        self.welcome = WelcomePage(self.stack)
+        self.stack.addWidget(self.welcome)
+        split.addWidget(self.stack)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
         split.setSizes([230, 970])
@@ -242,6 +260,9 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.count_label)
         self.resize(1280, 800)
 
+        from desktop.ui.app_actions import AppActions
+
+        self.app_actions = AppActions(self)
         self._handlers = self._command_table()
         missing = [c.id for c in registry if c.id not in self._handlers]
         if missing:
@@ -256,6 +277,11 @@ class MainWindow(QMainWindow):
         self.list.expanded.connect(lambda _i: None)
         self.model.page_loaded.connect(self._page_loaded)
         self.sidebar.picked.connect(self._sidebar_picked)
+        self.sidebar.menu_requested.connect(self.app_actions.sidebar_menu)
+        self.sidebar.source_dropped.connect(
+            lambda sid, folder: self.app_actions.move_to(sid, folder or "")
+        )
+        self.welcome.chosen.connect(self.run_command)
         self.reader.allow_images_requested.connect(self._allow_images)
         self.search.textEdited.connect(lambda _t: self._search_timer.start())
         self._search_timer = QTimer(self)
@@ -287,6 +313,21 @@ class MainWindow(QMainWindow):
         self._poll_timer.start()
 
     def closeEvent(self, event: Any) -> None:
+        task = self.refresh_task
+        if task is not None and not task.done() and not self._closing:
+            # quitting during a fetch: cancel it, let the writer finish its transaction,
+            # close once the task has unwound (or after QUIT_GRACE_MS at the latest)
+            self._closing = True
+            task.cancel()
+            event.ignore()
+            self.say("Stopping the fetch…")
+            task.add_done_callback(lambda _t: QTimer.singleShot(0, self.close))
+            QTimer.singleShot(QUIT_GRACE_MS, self.close)
+            return
+        self._closing = True
+        for helper in (self.scheduler, self.tray):
+            if helper is not None:
+                helper.stop()
         self._poll_timer.stop()
         app = QApplication.instance()
         if app is not None:
@@ -399,6 +440,9 @@ class MainWindow(QMainWindow):
         self.sidebar.update_counts(counts)
         self._update_title()
         unread = counts.views.get("inbox", 0)
+        self.show_welcome(not counts.sources)
+        if self.tray is not None:
+            self.tray.set_unread(unread)
         self.sidebar.setToolTip(f"{unread} unread in the Inbox")
         errors = [s for s in counts.sources if s["last_error"]]
         if errors and not self.last_problem:
@@ -414,6 +458,65 @@ class MainWindow(QMainWindow):
     def say(self, text: str) -> None:
         """A short status message."""
         self.status_text.setText(text)
+
+    # -- issue 5: first run, settings, key map, background ------------------------
+    def show_welcome(self, on: bool) -> None:
+        """The welcome page instead of the list (no sources yet), or the list again."""
+        page = self.welcome if on else self.stack.widget(0)
+        if self.stack.currentWidget() is not page:
+            self.stack.setCurrentWidget(page)
+            if not on:
+                self.welcome.status.setText("")
+                self.list.setFocus()
+
+    def use_settings(self, settings: Any) -> None:
+        """Follow a ``config.settings.Settings``: apply it now and on every change."""
+        self.app_settings = settings
+        settings.subscribe(self.apply_settings)
+        # the reading settings came in through WindowSettings (same file, or the caller's)
+        names = set(settings.values()) - {"mark_read_on_open", "mark_read_delay"}
+        if settings["theme"] == "system" and not settings["font_size"]:
+            names -= {"theme", "font_size"}  # make_application already set the defaults
+        self.apply_settings(names)
+
+    def apply_settings(self, names: set[str]) -> None:
+        """Apply changed settings live (reading, sidebar languages, appearance)."""
+        s = self.app_settings
+        if names & {"mark_read_on_open", "mark_read_delay"}:
+            self.settings = replace(
+                self.settings,
+                mark_read_on_open=s["mark_read_on_open"],
+                mark_read_delay=float(s["mark_read_delay"]),
+            )
+        if "languages_shown" in names:
+            self.sidebar.languages_shown = set(s["languages_shown"])
+            if self.counts is not None:
+                self.sidebar.update_counts(self.counts)
+        if names & {"theme", "font_size"}:
+            from desktop.ui.appearance import apply_appearance
+
+            apply_appearance(s["theme"], int(s["font_size"]))
+
+    def apply_keymap(self, keys: dict[str, tuple[str, ...]]) -> None:
+        """Use new key bindings now: dispatcher, menus, palette and help follow."""
+        self.registry.rebind({cid: list(k) for cid, k in keys.items()})
+        self.keys.rebuild(self.registry)
+        for c in self.registry:
+            action = self.actions_by_id.get(c.id)
+            if action is not None:
+                action.setText(c.title + (f"\t{display_keys(c.keys[:1])}" if c.keys else ""))
+
+    def start_background(self, check_ms: int | None = None) -> None:
+        """Scheduled refresh, retention, tray icon and notifications (needs ``use_settings``)."""
+        from desktop.ui.background import CHECK_MS, Scheduler, Tray
+
+        if self.app_settings is None or self.scheduler is not None:
+            return
+        self.tray = Tray(self, self.app_settings)
+        self.scheduler = Scheduler(self, self.app_settings, check_ms or CHECK_MS)
+        self.scheduler.start()
+        if self.counts is not None:
+            self.tray.set_unread(self.counts.views.get("inbox", 0))
 
     # -- current row -----------------------------------------------------------
     def current_index(self) -> QModelIndex:
@@ -516,6 +619,7 @@ class MainWindow(QMainWindow):
         }
         for cid, view in VIEW_COMMANDS.items():
             table[cid] = lambda view=view: self.set_view(view)
+        table.update(self.app_actions.handlers())
         return table
 
     def run_command(self, command_id: str) -> None:
@@ -896,6 +1000,7 @@ class MainWindow(QMainWindow):
             return report
 
         def finished(report: Any) -> None:
+            self.last_report = report
             self.progress.hide()
             self.say(report.summary() if hasattr(report, "summary") else "Fetched")
             self.tasks.read(
@@ -914,12 +1019,14 @@ class MainWindow(QMainWindow):
         self.refreshing = False
         self.reload_loaded()
         self.refresh_counts()
+        self.app_actions.after_refresh(self.last_report)
 
     def _enriched_failed(self, exc: Any) -> None:
         self.refreshing = False
         self.report_problem(f"enrichment: {exc}")
         self.reload_loaded()
         self.refresh_counts()
+        self.app_actions.after_refresh(self.last_report)
 
     # external changes
     def _poll(self) -> None:

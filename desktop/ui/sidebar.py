@@ -54,6 +54,10 @@ class Sidebar(QTreeWidget):
     """Navigation tree; emits ``picked(kind, value)``."""
 
     picked = Signal(str, object)
+    menu_requested = Signal(str, object, object)
+    """(kind, value, global position): right-click on a source or folder."""
+    source_dropped = Signal(int, object)
+    """(source id, folder or None): a source was dragged onto a folder (or out of one)."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -65,6 +69,14 @@ class Sidebar(QTreeWidget):
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self._items: dict[tuple[str, Any], QTreeWidgetItem] = {}
+        self.languages_shown: set[str] = set()
+        """Language codes to list (empty: all), from the settings."""
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self._sections: dict[str, QTreeWidgetItem] = {}
         for key, title in (
             ("views", ""),
@@ -145,7 +157,13 @@ class Sidebar(QTreeWidget):
         folders = dict(counts.folders())
         for folder, unread in folders.items():
             keep.add(("folder", folder))
-            self._item("sources", ("folder", folder), folder, unread, sources_section)
+            item = self._item("sources", ("folder", folder), folder, unread, sources_section)
+            item.setFlags(
+                Qt.ItemFlag.ItemIsEnabled
+                | Qt.ItemFlag.ItemIsSelectable
+                | Qt.ItemFlag.ItemIsDropEnabled
+            )
+        sources_section.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsDropEnabled)
         for s in counts.sources:
             key = ("source", s["id"])
             keep.add(key)
@@ -154,20 +172,30 @@ class Sidebar(QTreeWidget):
             tip = s["url"]
             if s["last_error"]:
                 title = f"⚠ {title}"
-                tip = f"{s['url']}\nLast error: {s['last_error']}"
+                when = (s.get("last_error_at") or "").replace("T", " ").replace("Z", " UTC")
+                tip = f"{s['url']}\nLast error ({when}): {s['last_error']}\nRight-click → Retry now"
             if not s["enabled"]:
+                title = f"{title} (disabled)"
                 tip += "\n(disabled)"
             item = self._items.get(key)
             if item is not None and item.parent() is not parent:
                 (item.parent() or self.invisibleRootItem()).removeChild(item)
                 del self._items[key]
             item = self._item("sources", key, title, s["unread_count"], parent, tip)
-            item.setForeground(0, QColor("#b91c1c") if s["last_error"] else QColor("#111827"))
+            colour = "#b91c1c" if s["last_error"] else "#111827" if s["enabled"] else "#9ca3af"
+            item.setForeground(0, QColor(colour))
+            item.setFlags(
+                Qt.ItemFlag.ItemIsEnabled
+                | Qt.ItemFlag.ItemIsSelectable
+                | Qt.ItemFlag.ItemIsDragEnabled
+            )
         self._drop_missing("sources", keep)
         for folder in folders:
             self._items[("folder", folder)].setExpanded(True)
         keep = set()
         for code, count in counts.languages:
+            if self.languages_shown and code not in self.languages_shown:
+                continue
             keep.add(("language", code))
             self._item(
                 "languages",
@@ -200,6 +228,39 @@ class Sidebar(QTreeWidget):
         else:
             self.clearSelection()
         self.blockSignals(False)
+
+    def _context_menu(self, pos: Any) -> None:
+        item = self.itemAt(pos)
+        key = item.data(0, KEY_ROLE) if item is not None else None
+        if key and key[0] in ("source", "folder"):
+            self.menu_requested.emit(key[0], key[1], self.viewport().mapToGlobal(pos))
+
+    def drop_target_folder(self, item: QTreeWidgetItem | None) -> tuple[bool, str | None]:
+        """Where a source dropped on ``item`` goes: (valid, folder or None)."""
+        if item is None:
+            return False, None
+        key = item.data(0, KEY_ROLE)
+        if key and key[0] == "folder":
+            return True, key[1]
+        if key and key[0] == "source":
+            parent = item.parent()
+            pkey = parent.data(0, KEY_ROLE) if parent is not None else None
+            return True, pkey[1] if pkey and pkey[0] == "folder" else None
+        if item is self._sections["sources"]:
+            return True, None
+        return False, None
+
+    def dropEvent(self, event: Any) -> None:
+        """A source dropped on a folder (or the Sources heading): ask for the move; the
+        tree itself is rebuilt from the new counts, never moved by Qt."""
+        dragged = self.currentItem()
+        key = dragged.data(0, KEY_ROLE) if dragged is not None else None
+        target = self.itemAt(event.position().toPoint())
+        ok, folder = self.drop_target_folder(target)
+        event.setDropAction(Qt.DropAction.IgnoreAction)
+        event.accept()
+        if key and key[0] == "source" and ok:
+            self.source_dropped.emit(int(key[1]), folder)
 
     def _clicked(self, item: QTreeWidgetItem, column: int = 0) -> None:
         key = item.data(0, KEY_ROLE)

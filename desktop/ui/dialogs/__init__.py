@@ -1,0 +1,1 @@
+"""Dialogs of the window: sources, OPML, settings, key map (each takes plain data)."""

@@ -1,0 +1,310 @@
+"""The settings dialog (generated from the declarations) and the key map editor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desktop.commands.registry import (
+    KeymapError,
+    Registry,
+    display_keys,
+    normalize_sequence,
+)
+from desktop.config.settings import SETTINGS, Setting, Settings, SettingsError, defaults
+from desktop.ui.qt import (
+    QBrush,
+    QCheckBox,
+    QColor,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    Qt,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+def editor_for(setting: Setting) -> QWidget:
+    """The widget that edits one declared setting."""
+    if setting.kind == "bool":
+        widget: Any = QCheckBox(setting.label)
+    elif setting.kind == "int":
+        widget = QSpinBox()
+        widget.setRange(int(setting.minimum or 0), int(setting.maximum or 1_000_000))
+        widget.setSuffix(setting.suffix)
+        if setting.name == "font_size":
+            widget.setSpecialValueText("System size")
+        if setting.name == "retention_days":
+            widget.setSpecialValueText("Never (keep everything)")
+    elif setting.kind == "float":
+        widget = QDoubleSpinBox()
+        widget.setRange(float(setting.minimum or 0), float(setting.maximum or 1e9))
+        widget.setDecimals(1)
+        widget.setSingleStep(0.5)
+        widget.setSuffix(setting.suffix)
+    elif setting.kind == "choice":
+        widget = QComboBox()
+        for value, label in setting.choices:
+            widget.addItem(label, value)
+    else:  # languages
+        widget = QLineEdit()
+        widget.setPlaceholderText("all languages")
+    widget.setObjectName(f"setting_{setting.name}")
+    widget.setToolTip(setting.description)
+    widget.setWhatsThis(setting.description)
+    return widget
+
+
+def set_value(widget: Any, setting: Setting, value: Any) -> None:
+    """Show ``value`` in ``widget``."""
+    if setting.kind == "bool":
+        widget.setChecked(bool(value))
+    elif setting.kind in ("int", "float"):
+        widget.setValue(value)
+    elif setting.kind == "choice":
+        widget.setCurrentIndex(max(0, widget.findData(value)))
+    else:
+        widget.setText(" ".join(value))
+
+
+def get_value(widget: Any, setting: Setting) -> Any:
+    """The value ``widget`` holds (not yet validated)."""
+    if setting.kind == "bool":
+        return widget.isChecked()
+    if setting.kind in ("int", "float"):
+        return widget.value()
+    if setting.kind == "choice":
+        return widget.currentData()
+    return widget.text()
+
+
+class SettingsDialog(QDialog):
+    """One form per section, one editor per declared setting; Apply/OK update live."""
+
+    def __init__(self, settings: Settings, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsDialog")
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(560)
+        self.settings = settings
+        self.editors: dict[str, Any] = {}
+        layout = QVBoxLayout(self)
+        sections: dict[str, QFormLayout] = {}
+        for s in SETTINGS:
+            form = sections.get(s.section)
+            if form is None:
+                box = QGroupBox(s.section)
+                form = QFormLayout(box)
+                sections[s.section] = form
+                layout.addWidget(box)
+            editor = editor_for(s)
+            self.editors[s.name] = editor
+            form.addRow("" if s.kind == "bool" else f"{s.label}:", editor)
+            hint = QLabel(s.description)
+            hint.setWordWrap(True)
+            hint.setObjectName("settingHint")
+            hint.setStyleSheet("color: #6b7280; font-size: 8pt;")
+            form.addRow("", hint)
+        self.message = QLabel("")
+        self.message.setObjectName("dialogMessage")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok
+            | QDialogButtonBox.StandardButton.Apply
+            | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.RestoreDefaults
+        )
+        layout.addWidget(self.buttons)
+        self.buttons.accepted.connect(self._ok)
+        self.buttons.rejected.connect(self.reject)
+        self.buttons.button(QDialogButtonBox.StandardButton.Apply).clicked.connect(self.apply)
+        self.buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(
+            self.restore_defaults
+        )
+        self._show(settings.values())
+
+    def _show(self, values: dict[str, Any]) -> None:
+        for s in SETTINGS:
+            set_value(self.editors[s.name], s, values[s.name])
+
+    def values(self) -> dict[str, Any]:
+        """What the form holds, by setting name."""
+        return {s.name: get_value(self.editors[s.name], s) for s in SETTINGS}
+
+    def restore_defaults(self) -> None:
+        """Put the defaults into the form (applied with OK or Apply)."""
+        self._show(defaults())
+
+    def apply(self) -> bool:
+        """Validate and apply the form now (listeners update the window live)."""
+        try:
+            changed = self.settings.update(self.values())
+        except (SettingsError, OSError) as exc:
+            self.message.setText(f"⚠ {exc}")
+            return False
+        self.message.setText(f"Applied: {', '.join(sorted(changed))}" if changed else "")
+        return True
+
+    def _ok(self) -> None:
+        if self.apply():
+            self.accept()
+
+
+CONFLICT_COLOR = QColor("#fecaca")
+KEY_SEPARATOR = " / "
+
+
+def parse_keys(text: str) -> tuple[str, ...]:
+    """``"j / Down"`` → ``("j", "Down")`` in canonical form (raises KeymapError).
+
+    Alternatives are separated by `` / `` with spaces, so ``/`` itself stays a key.
+    """
+    text = " ".join(text.split())
+    if not text:
+        return ()
+    return tuple(dict.fromkeys(normalize_sequence(p) for p in text.split(KEY_SEPARATOR) if p))
+
+
+class KeymapEditor(QDialog):
+    """Every command with its keys: edit the Keys cell (``j / Down``), conflicts in red."""
+
+    COL_TITLE, COL_CATEGORY, COL_KEYS, COL_DEFAULT = range(4)
+
+    def __init__(self, registry: Registry, defaults_registry: Registry, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("keymapEditor")
+        self.setWindowTitle("Key map")
+        self.resize(760, 560)
+        self.defaults = defaults_registry
+        self.ids = [c.id for c in registry]
+        self.keys: dict[str, tuple[str, ...]] = {c.id: c.keys for c in registry}
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            QLabel(
+                "Double-click a Keys cell to rebind. Separate alternatives with ' / ', "
+                "sequences with a space (g i). A capital letter means Shift."
+            )
+        )
+        self.table = QTableWidget(len(self.ids), 4)
+        self.table.setObjectName("keymapTable")
+        self.table.setHorizontalHeaderLabels(["Command", "Menu", "Keys", "Default"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for row, c in enumerate(registry):
+            for col, text in (
+                (self.COL_TITLE, c.title),
+                (self.COL_CATEGORY, c.category),
+                (self.COL_DEFAULT, display_keys(defaults_registry.get(c.id).keys)),
+            ):
+                item = QTableWidgetItem(text)
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                item.setToolTip(c.description or c.title)
+                self.table.setItem(row, col, item)
+            self.table.setItem(row, self.COL_KEYS, QTableWidgetItem(display_keys(c.keys)))
+        self.table.resizeColumnsToContents()
+        layout.addWidget(self.table, 1)
+        self.conflict_label = QLabel("")
+        self.conflict_label.setObjectName("keymapConflicts")
+        self.conflict_label.setWordWrap(True)
+        layout.addWidget(self.conflict_label)
+        row = QHBoxLayout()
+        reset_one = QPushButton("Reset selected")
+        reset_all = QPushButton("Reset all to defaults")
+        for b in (reset_one, reset_all):
+            b.setAutoDefault(False)
+            row.addWidget(b)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        reset_one.clicked.connect(self.reset_selected)
+        reset_all.clicked.connect(self.reset_all)
+        self.table.itemChanged.connect(self._edited)
+        self.conflicts: list[Any] = []
+        self._check()
+
+    def row_of(self, command_id: str) -> int:
+        return self.ids.index(command_id)
+
+    def set_keys(self, command_id: str, text: str) -> None:
+        """Type ``text`` into a command's Keys cell (as the user would)."""
+        self.table.item(self.row_of(command_id), self.COL_KEYS).setText(text)
+
+    def _edited(self, item: QTableWidgetItem) -> None:
+        if item.column() != self.COL_KEYS:
+            return
+        cid = self.ids[item.row()]
+        try:
+            self.keys[cid] = parse_keys(item.text())
+            item.setToolTip("")
+        except KeymapError as exc:
+            item.setToolTip(str(exc))
+            self.conflict_label.setText(f"⚠ {self.defaults.get(cid).title}: {exc}")
+            self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+            return
+        self.table.blockSignals(True)
+        item.setText(display_keys(self.keys[cid]))
+        self.table.blockSignals(False)
+        self._check()
+
+    def edited_registry(self) -> Registry:
+        """A registry with the keys as edited."""
+        reg = Registry()
+        for c in self.defaults:
+            reg.add(c)
+        reg.rebind({cid: list(keys) for cid, keys in self.keys.items()})
+        return reg
+
+    def _check(self) -> None:
+        self.conflicts = self.edited_registry().conflicts()
+        bad = {cid for c in self.conflicts for cid in c.command_ids}
+        self.table.blockSignals(True)
+        for row, cid in enumerate(self.ids):
+            item = self.table.item(row, self.COL_KEYS)
+            item.setBackground(QBrush(CONFLICT_COLOR) if cid in bad else QBrush())
+        self.table.blockSignals(False)
+        titles = {c.id: c.title for c in self.defaults}
+        self.conflict_label.setText(
+            "⚠ Conflicts: "
+            + "; ".join(
+                f"{c.keys} → {', '.join(titles[i] for i in c.command_ids)} ({c.reason})"
+                for c in self.conflicts
+            )
+            if self.conflicts
+            else "No conflicts."
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not self.conflicts)
+
+    def reset_selected(self) -> None:
+        """Put the selected commands back to their default keys."""
+        for row in sorted({i.row() for i in self.table.selectedIndexes()}):
+            cid = self.ids[row]
+            self.set_keys(cid, display_keys(self.defaults.get(cid).keys))
+
+    def reset_all(self) -> None:
+        """Every command back to its default keys."""
+        for cid in self.ids:
+            self.set_keys(cid, display_keys(self.defaults.get(cid).keys))
+
+    def overrides(self) -> dict[str, list[str]]:
+        """The bindings that differ from the defaults (what keymap.json stores)."""
+        return {
+            cid: list(keys)
+            for cid, keys in self.keys.items()
+            if self.defaults.get(cid).keys != keys
+        }
