@@ -28,17 +28,17 @@ Callback = Callable[[Any], None]
 
 
 class _Relay(QObject):
-    """Lives on the UI thread; worker threads emit into it (queued delivery)."""
+    """Lives on the UI thread; worker threads emit into it (queued delivery).
+
+    It is parented to the application so that Qt, on the UI thread, owns and
+    destroys it: a worker thread dropping the last Python reference must never
+    destroy a QObject (Qt: "Timers cannot be stopped from another thread").
+    """
 
     delivered = Signal(object)
 
     def __init__(self) -> None:
-        super().__init__()
-        self.delivered.connect(self._run)
-
-    def _run(self, item: object) -> None:
-        fn, value = item  # type: ignore[misc]
-        fn(value)
+        super().__init__(QApplication.instance())
 
 
 class Tasks:
@@ -46,9 +46,12 @@ class Tasks:
 
     def __init__(self, read_threads: int = 2) -> None:
         self._relay = _Relay()
+        self._relay.delivered.connect(self._deliver)
         self._reads = ThreadPoolExecutor(read_threads, thread_name_prefix="newsdesk-read")
         self._writes = ThreadPoolExecutor(1, thread_name_prefix="newsdesk-act")
         self._pending = 0
+        self._next_job = 0
+        self._callbacks: dict[int, tuple[Callback | None, Callback | None]] = {}
         self._closed = False
         self.on_error: Callback = lambda exc: log.error("background task failed: %s", exc)
         """Called on the UI thread with any exception no ``error`` callback took."""
@@ -69,21 +72,38 @@ class Tasks:
         if self._closed:
             return None
         self._pending += 1
+        # The callbacks stay on the UI thread, keyed by job: the worker only sees the
+        # key, so it never holds (and never destroys) a widget a callback refers to.
+        self._next_job += 1
+        job = self._next_job
+        self._callbacks[job] = (done, error)
+        emit = self._relay.delivered.emit
 
         def finish(future: Future[Any]) -> None:
             if future.cancelled():
+                emit((job, None, None))
                 return
             exc = future.exception()
             if exc is not None:
                 log.debug("".join(traceback.format_exception(exc)))
-                handler = error or self.on_error
-                self._relay.delivered.emit((self._wrap(handler), exc))
+                emit((job, None, exc))
             else:
-                self._relay.delivered.emit((self._wrap(done), future.result()))
+                emit((job, future.result(), None))
 
         future = pool.submit(fn, *args)
         future.add_done_callback(finish)
         return future
+
+    def _deliver(self, item: tuple[int, Any, BaseException | None]) -> None:
+        job, value, exc = item
+        done, error = self._callbacks.pop(job, (None, None))
+        self._pending -= 1
+        if self._closed:
+            return
+        if exc is not None:
+            (error or self.on_error)(exc)
+        elif done is not None:
+            done(value)
 
     def _wrap(self, fn: Callback | None) -> Callback:
         def call(value: Any) -> None:
@@ -139,9 +159,12 @@ class Tasks:
 
     def close(self) -> None:
         """Stop delivering results; wait for running jobs to end."""
+        if self._closed:
+            return
         self._closed = True
         self._reads.shutdown(wait=True, cancel_futures=True)
         self._writes.shutdown(wait=True, cancel_futures=True)
+        self._relay.deleteLater()
 
 
 def make_loop(app: QApplication) -> asyncio.AbstractEventLoop:

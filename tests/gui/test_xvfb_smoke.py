@@ -53,22 +53,32 @@ def _wait(predicate: Any, timeout: float = 10.0) -> bool:
     return False
 
 
+def _start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
+    """Xvfb on a free display number; returns it once its socket accepts clients."""
+    for number in range(90 + os.getpid() % 50, 400):
+        if Path(f"/tmp/.X{number}-lock").exists() or Path(f"/tmp/.X11-unix/X{number}").exists():
+            continue
+        proc = subprocess.Popen(
+            ["Xvfb", f":{number}", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        socket = Path(f"/tmp/.X11-unix/X{number}")
+        started = _wait(lambda s=socket, p=proc: s.exists() or p.poll() is not None, 10)
+        if started and proc.poll() is None:
+            return proc, f":{number}"
+        proc.kill()
+        proc.wait()
+    raise AssertionError("could not start Xvfb on any free display")
+
+
 def test_real_app_on_xvfb_takes_keys(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     info = build_sample(data)
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
+    xvfb, display = _start_xvfb()
     app = None
     try:
-        display = ":" + os.read(read_fd, 16).decode().strip()
-        os.close(read_fd)
         env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
         env.pop("WAYLAND_DISPLAY", None)
         app = subprocess.Popen(
