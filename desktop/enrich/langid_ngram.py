@@ -1,0 +1,63 @@
+"""py3langid's byte n-gram naive-Bayes model, restricted to the classes we use.
+
+py3langid (BSD licence) ships the model; we keep its DFA that finds the n-gram
+features and only the columns of its probability table that we score.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+# Model classes that are varieties of a language we name otherwise.
+NGRAM_ALIASES: dict[str, str] = {
+    "arz": "ar", "ary": "ar", "wuu": "zh", "yue": "zh", "hbo": "he", "grc": "el",
+}  # fmt: skip
+
+
+class NgramScorer:
+    """Raw log-scores of UTF-8 bytes for each wanted language (read-only after init)."""
+
+    def __init__(self, wanted: frozenset[str]) -> None:
+        import numpy as np
+        from py3langid.langid import MODEL_DIR, MODEL_FILE
+        from py3langid.modelio import load_model
+
+        ptc, pc, classes, nextmove, rows, output = load_model(MODEL_DIR / MODEL_FILE)
+        columns: list[int] = []
+        names: list[str] = []
+        for i, name in enumerate(classes):
+            label = NGRAM_ALIASES.get(name, name)
+            if label in wanted and name not in names:  # py3langid repeats 'sr' and 'uz'
+                columns.append(i)
+                names.append(name)
+        self.labels: tuple[str, ...] = tuple(NGRAM_ALIASES.get(n, n) for n in names)
+        self.index: dict[str, list[int]] = {}
+        for j, label in enumerate(self.labels):
+            self.index.setdefault(label, []).append(j)
+        self._table = np.ascontiguousarray(ptc[:, columns], dtype=np.float32)
+        self._prior = np.asarray(pc[columns], dtype=np.float32)
+        self._nextmove = nextmove
+        self._rowbase = [r << 8 for r in rows]
+        self._output = output
+        self._np = np
+
+    def scores(self, data: bytes) -> dict[str, float] | None:
+        """Best raw log-score per label for ``data``, or None if no feature is found."""
+        nextmove, rowbase, output = self._nextmove, self._rowbase, self._output
+        seen: list[int] = []
+        append = seen.append
+        state = 0
+        for byte in data:
+            state = nextmove[rowbase[state] + byte]
+            feature = output[state]
+            if feature >= 0:
+                append(feature)
+        if not seen:
+            return None
+        counts = Counter(seen)
+        np = self._np
+        idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        weights = np.log1p(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+        raw: Any = weights @ self._table[idx] + self._prior
+        return {label: float(raw[cols].max()) for label, cols in self.index.items()}
