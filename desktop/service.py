@@ -203,11 +203,22 @@ class Newsdesk:
         progress: Any = None,
         pool: str = "process",
         settings: Any = None,
+        default_minutes: int | None = None,
     ) -> Any:
-        """Fetch ``source_ids`` and store what is new; returns a ``RefreshReport``."""
-        from desktop.sources.refresh import Refresher
+        """Fetch ``source_ids`` and store what is new; returns a ``RefreshReport``.
 
-        refresher = Refresher(self.db, self.cpu(pool), settings=settings, progress=progress)
+        ``default_minutes`` is the refresh interval of sources without their own.
+        """
+        from desktop.sources.refresh import Refresher
+        from desktop.store.ingest import DEFAULT_REFRESH_MINUTES
+
+        refresher = Refresher(
+            self.db,
+            self.cpu(pool),
+            settings=settings,
+            progress=progress,
+            default_minutes=default_minutes or DEFAULT_REFRESH_MINUTES,
+        )
         return await refresher.run(source_ids)
 
     # -- reading -------------------------------------------------------------

@@ -246,11 +246,16 @@ class Fetcher:
         return await self.fetch(url)
 
     async def fetch(
-        self, url: str, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        auth: tuple[str, str] | None = None,
     ) -> FetchResult:
         """Fetch ``url`` (http, https or file), conditionally if validators are given.
 
         Never raises for network or HTTP faults; ``result.error`` explains them.
+        ``auth`` (user name, secret) is sent as HTTP Basic, to the feed's own host only.
         """
         started = time.monotonic()
         result = FetchResult(url=url, final_url=url)
@@ -262,7 +267,7 @@ class Fetcher:
                 if self._client is None:
                     raise RuntimeError("Fetcher used outside 'async with'")
                 async with asyncio.timeout(self.settings.total_timeout):
-                    await self._fetch_http(url, etag, last_modified, result)
+                    await self._fetch_http(url, etag, last_modified, result, auth)
             else:
                 result.error = f"unsupported URL scheme {scheme!r}" if scheme else "invalid URL"
         except TimeoutError:
@@ -312,7 +317,12 @@ class Fetcher:
         return slot
 
     async def _fetch_http(
-        self, url: str, etag: str | None, last_modified: str | None, result: FetchResult
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        result: FetchResult,
+        auth: tuple[str, str] | None = None,
     ) -> None:
         import httpx
 
@@ -331,11 +341,16 @@ class Fetcher:
             try:
                 async with self._host_slot(current):
                     request = self._client.build_request("GET", current, headers=headers)
-                    response = await self._client.send(request, stream=True)
+                    same_host = urlsplit(current).netloc.lower() == urlsplit(url).netloc.lower()
+                    basic = httpx.BasicAuth(*auth) if auth and same_host else None
+                    response = await self._client.send(request, stream=True, auth=basic)
                     try:
                         location = await self._handle(response, result)
-                    finally:
+                    except BaseException:
                         await response.aclose()
+                        raise
+                    await _drain(response)
+                    await response.aclose()
             except httpx.ConnectTimeout:
                 raise _FetchError(
                     f"timed out (connect) after {_seconds(s.connect_timeout)}"
@@ -437,3 +452,23 @@ def _phrase(status: int) -> str:
         return http.HTTPStatus(status).phrase
     except ValueError:
         return ""
+
+
+async def _drain(response: object, limit: int = 65_536) -> None:
+    """Read what is left of a small unread body (304s, redirects, errors), so that the
+    connection goes back to the pool instead of being closed; large ones are dropped."""
+    import httpx
+
+    if getattr(response, "is_stream_consumed", True):
+        return
+    length = response.headers.get("content-length")  # type: ignore[attr-defined]
+    if length and length.isdigit() and int(length) > limit:
+        return
+    seen = 0
+    try:
+        async for chunk in response.aiter_raw():  # type: ignore[attr-defined]
+            seen += len(chunk)
+            if seen > limit:
+                return
+    except (httpx.HTTPError, _TooLarge):
+        return

@@ -2,8 +2,14 @@
 
 Sources are fetched concurrently on one shared HTTP client; each document is
 parsed and sanitised in the CPU pool; the writer stores one source's entries
-and its fetch outcome in one short transaction, so a kill at any instant
-leaves either the whole source update or none of it.
+and its fetch outcome together, so a kill at any instant leaves either the
+whole source update or none of it.
+
+Source updates that arrive while the writer is busy are grouped ("group
+commit"): each writer transaction carries up to :data:`BATCH_SOURCES` sources
+(or :data:`BATCH_ENTRIES` entries), each inside its own savepoint, so one
+source's fault rolls back only that source. A refresh of many sources thus
+commits a few dozen short transactions instead of one per source.
 """
 
 from __future__ import annotations
@@ -24,6 +30,10 @@ from desktop.store.database import Database
 from desktop.timeutil import now_iso
 
 MAX_IN_FLIGHT = 64
+BATCH_SOURCES = 64
+"""Most source updates per writer transaction."""
+BATCH_ENTRIES = 2500
+"""Entries after which a writer transaction closes (keeps transactions short)."""
 
 
 @dataclass(slots=True)
@@ -79,10 +89,24 @@ def _load_sources(conn: Any, ids: Sequence[int]) -> list[tuple[Any, ...]]:
     import json
 
     return conn.exec_driver_sql(
-        "SELECT id, url, title, etag, last_modified, refresh_minutes FROM sources "
+        "SELECT id, url, title, etag, last_modified, refresh_minutes, username FROM sources "
         "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
         (json.dumps(list(ids)),),
     ).fetchall()
+
+
+async def _credentials(url: str, username: str) -> tuple[str, str] | None:
+    """The source's secret from the keyring (None when there is no keyring or no secret)."""
+    from desktop.sources.credentials import CredentialStore, CredentialsUnavailable
+
+    def lookup() -> tuple[str, str] | None:
+        try:
+            secret = CredentialStore().get(f"source:{url}", username)
+        except CredentialsUnavailable:
+            return None
+        return (username, secret) if secret is not None else None
+
+    return await asyncio.to_thread(lookup)
 
 
 def _store_feed(
@@ -100,6 +124,96 @@ def _store_feed(
         refresh_minutes=minutes,
     )
     return written
+
+
+@dataclass(slots=True)
+class _Op:
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    weight: int
+    future: asyncio.Future[Any]
+
+
+def _write_batch(
+    conn: Any, ops: Sequence[tuple[Callable[..., Any], tuple[Any, ...]]]
+) -> list[tuple[bool, Any]]:
+    """Run each op in its own savepoint; returns ``(ok, result-or-exception)`` per op."""
+    out: list[tuple[bool, Any]] = []
+    for fn, args in ops:
+        conn.exec_driver_sql("SAVEPOINT newsdesk_source")
+        try:
+            result = fn(conn, *args)
+        except Exception as exc:
+            conn.exec_driver_sql("ROLLBACK TO newsdesk_source")
+            conn.exec_driver_sql("RELEASE newsdesk_source")
+            out.append((False, exc))
+        else:
+            conn.exec_driver_sql("RELEASE newsdesk_source")
+            out.append((True, result))
+    return out
+
+
+class _GroupWriter:
+    """Queues per-source writes and flushes them to the writer in grouped transactions."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._pending: list[_Op] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def write(self, fn: Callable[..., Any], *args: Any, weight: int = 1) -> Any:
+        """Run ``fn(conn, *args)`` atomically in the next group transaction."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Op(fn, args, weight, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return await future
+
+    async def aclose(self) -> None:
+        """Stop flushing; ops not yet handed to the writer are dropped (a cancelled run)."""
+        if self._flusher is not None and not self._flusher.done():
+            self._flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._flusher
+        for op in self._pending:
+            op.future.cancel()
+        self._pending.clear()
+
+    def _take(self) -> list[_Op]:
+        batch: list[_Op] = []
+        weight = 0
+        while self._pending and len(batch) < BATCH_SOURCES:
+            if batch and weight + self._pending[0].weight > BATCH_ENTRIES:
+                break
+            op = self._pending.pop(0)
+            batch.append(op)
+            weight += op.weight
+        return batch
+
+    async def _flush(self) -> None:
+        while self._pending:
+            await asyncio.sleep(0)  # let ops that are ready in this loop turn join the batch
+            batch = self._take()
+            try:
+                results = await self.db.write_async(
+                    _write_batch, [(op.fn, op.args) for op in batch]
+                )
+            except asyncio.CancelledError:
+                for op in batch:
+                    op.future.cancel()
+                raise
+            except Exception as exc:  # the transaction itself failed: fail its ops
+                for op in batch:
+                    if not op.future.done():
+                        op.future.set_exception(exc)
+                continue
+            for op, (ok, value) in zip(batch, results, strict=True):
+                if op.future.done():
+                    continue
+                if ok:
+                    op.future.set_result(value)
+                else:
+                    op.future.set_exception(value)
 
 
 class Refresher:
@@ -126,28 +240,35 @@ class Refresher:
         report = RefreshReport()
         total = len(rows)
         gate = asyncio.Semaphore(MAX_IN_FLIGHT)
+        writer = _GroupWriter(self.db)
         async with Fetcher(self.settings) as fetcher:
 
             async def one(row: tuple[Any, ...]) -> None:
                 async with gate:
-                    outcome = await self._refresh_one(fetcher, row)
+                    outcome = await self._refresh_one(fetcher, writer, row)
                 report.outcomes.append(outcome)
                 if self.progress:
                     self.progress(len(report.outcomes), total, outcome)
 
-            await asyncio.gather(*(one(r) for r in rows))
+            try:
+                await asyncio.gather(*(one(r) for r in rows))
+            finally:
+                await writer.aclose()
         report.seconds = time.perf_counter() - started
         return report
 
-    async def _refresh_one(self, fetcher: Fetcher, row: tuple[Any, ...]) -> SourceOutcome:
-        source_id, url, title, etag, last_modified, minutes = row
+    async def _refresh_one(
+        self, fetcher: Fetcher, writer: _GroupWriter, row: tuple[Any, ...]
+    ) -> SourceOutcome:
+        source_id, url, title, etag, last_modified, minutes, username = row
         minutes = minutes or self.default_minutes
         outcome = SourceOutcome(source_id, title or url, url, "failed")
         try:
-            result = await fetcher.fetch(url, etag, last_modified)
+            auth = await _credentials(url, username) if username else None
+            result = await fetcher.fetch(url, etag, last_modified, auth)
             if result.error is not None:
                 outcome.error = result.error
-                await self.db.write_async(
+                await writer.write(
                     lambda c: ingest.record_failure(
                         c,
                         source_id,
@@ -162,7 +283,7 @@ class Refresher:
                 return outcome
             if result.not_modified:
                 outcome.status = "not_modified"
-                await self.db.write_async(
+                await writer.write(
                     lambda c: ingest.record_success(
                         c,
                         source_id,
@@ -184,13 +305,15 @@ class Refresher:
             )
             if feed.error is not None:
                 outcome.error = feed.error
-                await self.db.write_async(
+                await writer.write(
                     lambda c: ingest.record_failure(
                         c, source_id, feed.error or "not a feed", refresh_minutes=minutes
                     )
                 )
                 return outcome
-            written = await self.db.write_async(_store_feed, source_id, result, feed, minutes)
+            written = await writer.write(
+                _store_feed, source_id, result, feed, minutes, weight=len(feed.entries) or 1
+            )
             outcome.status = "ok"
             outcome.new = len(written.new_ids)
             outcome.updated = written.updated
@@ -204,7 +327,7 @@ class Refresher:
             outcome.status = "failed"
             outcome.error = f"internal error: {type(exc).__name__}: {exc}"
             with contextlib.suppress(Exception):
-                await self.db.write_async(
+                await writer.write(
                     lambda c: ingest.record_failure(c, source_id, outcome.error or "")
                 )
             return outcome

@@ -727,11 +727,7 @@ class MainWindow(QMainWindow):
             item = self.model.item(index)
             if item is not None and item.row.story_id is not None:
                 stories.add(item.row.story_id)
-        out = set(ids)
-        if stories:
-            for _index, it in self.model.items():
-                if it.row.story_id in stories:
-                    out.add(it.row.id)
+        out = set(ids) | self.model.story_member_ids(stories)
         return sorted(out)
 
     def toggle(self, field: str, on: str, off: str) -> None:
@@ -994,8 +990,14 @@ class MainWindow(QMainWindow):
                 self.report_problem(f"{outcome.title}: {outcome.error}")
 
         async def job() -> Any:
+            minutes = None
+            if self.app_settings is not None:
+                minutes = int(self.app_settings["refresh_minutes"])
             report = await self.desk.refresh(
-                source_ids, progress=progress, pool=self.settings.refresh_pool
+                source_ids,
+                progress=progress,
+                pool=self.settings.refresh_pool,
+                default_minutes=minutes,
             )
             return report
 

@@ -171,3 +171,33 @@ def test_file_urls_and_autodiscovery(desk, feed_server) -> None:
     assert found.url == feed_server.url("/feed.xml")
     report = refresh(desk, [local.id, found.id])
     assert report.count("ok") == 2
+
+
+def test_basic_auth_goes_to_the_feed_host_only(feed_server) -> None:
+    from desktop.sources.http import Fetcher
+
+    body = (FEEDS / "bbc.xml").read_bytes()
+    feed_server.add("/private.rss", body)
+    other = feed_server.url("/private.rss").replace("127.0.0.1", "localhost")
+    feed_server.redirect("/elsewhere.rss", other, 302)
+
+    async def go():
+        async with Fetcher(FAST) as fetcher:
+            direct = await fetcher.fetch(feed_server.url("/private.rss"), auth=("ann", "s3cret"))
+            moved = await fetcher.fetch(feed_server.url("/elsewhere.rss"), auth=("ann", "s3cret"))
+            return direct, moved
+
+    direct, moved = asyncio.run(go())
+    assert direct.ok and moved.ok
+    assert feed_server.last_headers["/elsewhere.rss"].get("Authorization", "").startswith("Basic ")
+    assert "Authorization" not in feed_server.last_headers["/private.rss"]  # the redirected hop
+
+
+def test_warm_refresh_reuses_connections(desk, feed_server) -> None:
+    body = (FEEDS / "bbc.xml").read_bytes()
+    ids = [add_source(desk, feed_server.add(f"/f{i}.rss", body, etag=f'"{i}"')) for i in range(12)]
+    refresh(desk, ids)
+    feed_server.reset_counters()
+    report = refresh(desk, ids)
+    assert report.count("not_modified") == 12
+    assert feed_server.connections <= 6, feed_server.connections

@@ -45,7 +45,8 @@ Built-in fault routes (tune them through the attributes of the same name):
 
 Counters: ``hits[path]`` (every request), ``not_modified[path]`` (304s
 answered), ``last_headers[path]`` (the last request's headers), and
-``max_concurrent`` (most requests being handled at once, over all paths;
+``max_concurrent`` (most requests being handled at once, over all paths),
+``connections`` (TCP connections accepted;
 ``reset_counters()`` clears them all).
 """
 
@@ -133,6 +134,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+    def setup(self) -> None:
+        super().setup()
+        owner = self.server.owner
+        with owner._lock:
+            owner.connections += 1
 
     def do_GET(self) -> None:
         owner = self.server.owner
@@ -300,6 +307,8 @@ class FeedServer:
         self.not_modified: Counter[str] = Counter()
         self.last_headers: dict[str, dict[str, str]] = {}
         self.max_concurrent = 0
+        self.connections = 0
+        """TCP connections accepted (a client that reuses connections opens few)."""
         self.slow_seconds = 5.0
         self.drip_interval = 0.2
         self.drip_bytes = 100
@@ -410,6 +419,7 @@ class FeedServer:
             self.not_modified.clear()
             self.last_headers.clear()
             self.max_concurrent = 0
+            self.connections = 0
 
     def _bomb(self) -> bytes:
         if self._bomb_cache is None or self._bomb_cache[0] != self.bomb_bytes:
