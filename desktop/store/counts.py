@@ -36,11 +36,16 @@ class SidebarCounts:
 
 
 def view_counts(conn: Any) -> dict[str, int]:
-    """Unread counts of Inbox, Unread and All; totals of Flagged and Archive."""
+    """Unread counts of Inbox, Unread and All; totals of Flagged and Archive.
+
+    Read from ``article_counts`` (kept exact by triggers): a few thousand rows.
+    """
     r = conn.exec_driver_sql(
-        "SELECT coalesce(sum(read = 0 AND archived = 0), 0), coalesce(sum(flagged = 1), 0), "
-        "coalesce(sum(archived = 1), 0), coalesce(sum(read = 0), 0) "
-        "FROM triage WHERE hidden = 0"
+        "SELECT coalesce(sum(CASE WHEN read = 0 AND archived = 0 THEN n END), 0), "
+        "coalesce(sum(CASE WHEN flagged = 1 THEN n END), 0), "
+        "coalesce(sum(CASE WHEN archived = 1 THEN n END), 0), "
+        "coalesce(sum(CASE WHEN read = 0 THEN n END), 0) "
+        "FROM article_counts WHERE hidden = 0"
     ).fetchone()
     return {"inbox": r[0], "unread": r[0], "flagged": r[1], "archived": r[2], "all": r[3]}
 
@@ -48,20 +53,53 @@ def view_counts(conn: Any) -> dict[str, int]:
 def language_counts(conn: Any) -> list[tuple[str, int]]:
     """Languages present (``und`` for unknown), most articles first."""
     rows = conn.exec_driver_sql(
-        "SELECT coalesce(a.language, 'und'), count(*) FROM articles a "
-        "JOIN triage t ON t.article_id = a.id WHERE t.hidden = 0 "
-        "GROUP BY 1 ORDER BY 2 DESC, 1"
+        "SELECT language, sum(n) FROM article_counts WHERE hidden = 0 "
+        "GROUP BY language HAVING sum(n) > 0 ORDER BY 2 DESC, 1"
     ).fetchall()
     return [(r[0], r[1]) for r in rows]
 
 
 def topic_counts(conn: Any) -> list[tuple[str, int]]:
-    """Topics present, most articles first."""
-    rows = conn.exec_driver_sql(
-        "SELECT g.tag, count(*) FROM tags g JOIN triage t ON t.article_id = g.article_id "
-        "WHERE g.removed = 0 AND t.hidden = 0 GROUP BY g.tag ORDER BY 2 DESC, 1"
+    """Topics present, most articles first (hidden articles left out)."""
+    hidden = dict(
+        conn.exec_driver_sql(
+            "SELECT g.tag, count(*) FROM triage t CROSS JOIN tags g ON g.article_id = t.article_id "
+            "WHERE t.hidden = 1 AND g.removed = 0 GROUP BY g.tag"
+        ).fetchall()
+    )
+    rows = [
+        (tag, n - hidden.get(tag, 0))
+        for tag, n in conn.exec_driver_sql("SELECT tag, n FROM tag_counts").fetchall()
+    ]
+    rows = [r for r in rows if r[1] > 0]
+    rows.sort(key=lambda r: (-r[1], r[0]))
+    return rows
+
+
+def recount(conn: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The counts recomputed from scratch, as (article_counts rows, tag_counts rows) with
+    n > 0, sorted: what the trigger-kept tables must hold (tests and benchmarks check it)."""
+    articles = conn.exec_driver_sql(
+        "SELECT a.source_id, coalesce(a.language, 'und'), t.read, t.flagged, t.archived, "
+        "t.hidden, count(*) FROM articles a JOIN triage t ON t.article_id = a.id "
+        "GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
     ).fetchall()
-    return [(r[0], r[1]) for r in rows]
+    tags = conn.exec_driver_sql(
+        "SELECT tag, count(*) FROM tags WHERE removed = 0 GROUP BY tag ORDER BY tag"
+    ).fetchall()
+    return [tuple(r) for r in articles], [tuple(r) for r in tags]
+
+
+def stored_counts(conn: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The trigger-kept counts (rows with n > 0), in the shape of :func:`recount`."""
+    articles = conn.exec_driver_sql(
+        "SELECT source_id, language, read, flagged, archived, hidden, n FROM article_counts "
+        "WHERE n != 0 ORDER BY 1, 2, 3, 4, 5, 6"
+    ).fetchall()
+    tags = conn.exec_driver_sql(
+        "SELECT tag, n FROM tag_counts WHERE n != 0 ORDER BY tag"
+    ).fetchall()
+    return [tuple(r) for r in articles], [tuple(r) for r in tags]
 
 
 def saved_searches(conn: Any) -> list[tuple[str, str]]:

@@ -89,7 +89,24 @@ def fts_query(text: str) -> str | None:
     return " ".join(quoted)
 
 
-def _where(q: ArticleQuery) -> tuple[list[str], list[Any]]:
+FTS_DRIVE_LIMIT = 2000
+"""A search matching fewer articles reads them by the FTS index and sorts them; one
+matching more walks the date index newest first and keeps the matches (stops after a page)."""
+
+
+def fts_drives(conn: Any, q: ArticleQuery) -> bool:
+    """Whether a search in ``q`` is rare enough to read its matches first (see above)."""
+    match = fts_query(q.search or "")
+    if match is None:
+        return True
+    n = conn.exec_driver_sql(
+        "SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)",
+        (match, FTS_DRIVE_LIMIT),
+    ).scalar()
+    return int(n) < FTS_DRIVE_LIMIT
+
+
+def _where(q: ArticleQuery, fts_drive: bool = True) -> tuple[list[str], list[Any]]:
     if q.view not in _VIEW_SQL:
         raise ValueError(f"unknown view {q.view!r} (one of {', '.join(VIEWS)})")
     clauses = [_VIEW_SQL[q.view]]
@@ -99,7 +116,10 @@ def _where(q: ArticleQuery) -> tuple[list[str], list[Any]]:
     if q.language:
         clauses.append("a.language = ?")
         params.append(q.language)
-    if q.source_ids:
+    if len(q.source_ids) == 1:  # equality: the (source, date) index gives the order
+        clauses.append("a.source_id = ?")
+        params.append(int(q.source_ids[0]))
+    elif q.source_ids:
         clauses.append("a.source_id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(list(q.source_ids)))
     if q.folder is not None:
@@ -116,14 +136,17 @@ def _where(q: ArticleQuery) -> tuple[list[str], list[Any]]:
         if match is None:
             clauses.append("0")
         else:
-            clauses.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+            column = "a.id" if fts_drive else "+a.id"  # unary + keeps the date index in charge
+            clauses.append(
+                f"{column} IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+            )
             params.append(match)
     return clauses, params
 
 
 def list_articles(conn: Any, q: ArticleQuery) -> list[ArticleRow]:
     """One page of articles, newest first, after ``q.after``."""
-    clauses, params = _where(q)
+    clauses, params = _where(q, fts_drives(conn, q) if q.search else True)
     if q.after is not None:
         clauses.append("(a.published, a.id) < (?, ?)")
         params.extend(q.after)
@@ -171,8 +194,36 @@ def attach_topics(conn: Any, rows: list[ArticleRow]) -> None:
         by_id[article_id].topics.append(tag)
 
 
+_VIEW_COUNTS_SQL = {
+    "inbox": "archived = 0",
+    "unread": "read = 0 AND archived = 0",
+    "flagged": "flagged = 1",
+    "archived": "archived = 1",
+    "all": "1",
+}
+
+
 def count_articles(conn: Any, q: ArticleQuery) -> int:
-    """How many articles match ``q`` (ignoring the cursor and limit)."""
+    """How many articles match ``q`` (ignoring the cursor and limit).
+
+    Without a topic or a search this reads the trigger-kept ``article_counts``.
+    """
+    if not q.topic and not q.search and q.view in _VIEW_COUNTS_SQL:
+        where = [_VIEW_COUNTS_SQL[q.view]]
+        args: list[Any] = []
+        if not q.include_hidden:
+            where.append("hidden = 0")
+        if q.language:
+            where.append("language = ?")
+            args.append(q.language)
+        if q.source_ids:
+            where.append("source_id IN (SELECT value FROM json_each(?))")
+            args.append(json.dumps(list(q.source_ids)))
+        if q.folder is not None:
+            where.append("source_id IN (SELECT id FROM sources WHERE folder = ?)")
+            args.append(q.folder)
+        sql = f"SELECT coalesce(sum(n), 0) FROM article_counts WHERE {' AND '.join(where)}"
+        return int(conn.exec_driver_sql(sql, tuple(args)).scalar())
     clauses, params = _where(q)
     sql = (
         "SELECT count(*) FROM articles a JOIN triage t ON t.article_id = a.id "
@@ -256,10 +307,11 @@ def source_rows(conn: Any) -> list[dict[str, Any]]:
     rows = conn.exec_driver_sql(
         "SELECT s.id, s.title, s.url, s.folder, s.enabled, s.last_success, s.last_error, "
         "s.last_error_at, s.site_url, s.failures, s.next_fetch_at, s.username, "
-        "(SELECT count(*) FROM articles a WHERE a.source_id = s.id), "
-        "(SELECT count(*) FROM articles a JOIN triage t ON t.article_id = a.id "
-        " WHERE a.source_id = s.id AND t.read = 0 AND t.archived = 0) "
-        "FROM sources s ORDER BY s.folder IS NOT NULL, s.folder, s.title COLLATE NOCASE, s.id"
+        "coalesce(c.total, 0), coalesce(c.unread, 0) "
+        "FROM sources s LEFT JOIN (SELECT source_id, sum(n) AS total, "
+        " sum(CASE WHEN read = 0 AND archived = 0 THEN n ELSE 0 END) AS unread "
+        " FROM article_counts GROUP BY source_id) c ON c.source_id = s.id "
+        "ORDER BY s.folder IS NOT NULL, s.folder, s.title COLLATE NOCASE, s.id"
     ).fetchall()
     return [
         {

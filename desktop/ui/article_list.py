@@ -9,6 +9,7 @@ copies. After a change the model updates the affected rows in place
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -45,6 +46,16 @@ SORT_BY_COLUMN = {
 }
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
 CHIPS_ROLE = Qt.ItemDataRole.UserRole + 2
+PREFETCH_PAGES = 3
+"""Fetch the next page once the view is this many screens from the end of what is loaded."""
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_FONT = Qt.ItemDataRole.FontRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_ALIGN = Qt.ItemDataRole.TextAlignmentRole
+_TIME_ALIGN = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 STICKY_VIEW = {"unread": "inbox", "flagged": "all"}
 """A row read in Unread (or unflagged in Flagged) stays listed until the view reloads."""
@@ -117,12 +128,22 @@ class ArticleModel(QAbstractItemModel):
         self._heads: list[Item] = []
         self._pos: dict[int, int] = {}
         self._stories: dict[int, int] = {}  # story id → head article id
+        self._expanded: set[int] = set()  # head ids whose copies are loaded
         self._cursor: Any = None
         self._exhausted = True
         self._loading = False
         self._generation = 0
         self.marked: set[int] = set()
         """Ids selected with x (bulk actions act on them)."""
+        self.wants_more: Callable[[], bool] = lambda: True
+        """Whether the view needs another page (the view sets it: near its end).
+
+        QTreeView asks for more rows at every layout; without this gate each
+        arriving page would request the next until every row is loaded."""
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._grey = QColor("#6b7280")
+        self._amber = QColor("#d97706")
 
     # -- wiring --------------------------------------------------------------
     def set_loaders(self, page: PageLoader, story: Callable[[int], list[ArticleRow]]) -> None:
@@ -153,6 +174,7 @@ class ArticleModel(QAbstractItemModel):
         self._heads = []
         self._pos = {}
         self._stories = {}
+        self._expanded = set()
         self._cursor = None
         self._exhausted = self._load_page is None
         self._loading = False
@@ -224,9 +246,7 @@ class ArticleModel(QAbstractItemModel):
         return None
 
     def flags(self, index: Any) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _ROW_FLAGS if index.isValid() else _NO_FLAGS
 
     def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         it = self.item(index)
@@ -235,7 +255,7 @@ class ArticleModel(QAbstractItemModel):
         r, col = it.row, index.column()
         if role == ROW_ROLE:
             return r
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             if col == COL_STATE:
                 return ("✓" if r.id in self.marked else "") + ("⚑" if r.flagged else "")
             if col == COL_TITLE:
@@ -251,7 +271,7 @@ class ArticleModel(QAbstractItemModel):
                 return relative_time(r.published)
         if role == CHIPS_ROLE and col == COL_TOPICS:
             return r.topics
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             if col == COL_TIME:
                 return exact_time(r.published)
             if col == COL_LANG:
@@ -275,17 +295,15 @@ class ArticleModel(QAbstractItemModel):
                 return ", ".join(states)
             if col == COL_SOURCE and r.folder:
                 return f"{r.source} (folder {r.folder})"
-        if role == Qt.ItemDataRole.FontRole and not r.read and col in (COL_TITLE, COL_SOURCE):
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == _FONT and not r.read and col in (COL_TITLE, COL_SOURCE):
+            return self._bold
+        if role == _FOREGROUND:
             if r.archived or (r.read and col != COL_STATE):
-                return QColor("#6b7280")
+                return self._grey
             if col == COL_STATE:
-                return QColor("#d97706")
-        if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_TIME:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                return self._amber
+        if role == _ALIGN and col == COL_TIME:
+            return _TIME_ALIGN
         if role == Qt.ItemDataRole.AccessibleTextRole and col == COL_STATE:
             return "unread" if not r.read else "read"
         return None
@@ -302,6 +320,8 @@ class ArticleModel(QAbstractItemModel):
     def fetchMore(self, parent: Any = QModelIndex()) -> None:  # noqa: B008
         if not parent.isValid():
             if self._exhausted or self._loading or self._load_page is None:
+                return
+            if self._heads and not self.wants_more():
                 return
             self._loading = True
             gen = self._generation
@@ -365,6 +385,7 @@ class ArticleModel(QAbstractItemModel):
         if copies:
             self.beginInsertRows(parent, 0, len(copies) - 1)
             head.children = copies
+            self._expanded.add(head_id)
             self.endInsertRows()
         self.dataChanged.emit(self.index(pos, 0), self.index(pos, len(COLUMNS) - 1))
         self.story_loaded.emit(head_id)
@@ -375,17 +396,34 @@ class ArticleModel(QAbstractItemModel):
         pos = self._pos.get(article_id)
         if pos is not None:
             return self.index(pos, 0)
-        for n, head in enumerate(self._heads):
-            for m, child in enumerate(head.children or ()):
+        for head_id in self._expanded:
+            n = self._pos.get(head_id)
+            if n is None:
+                continue
+            for m, child in enumerate(self._heads[n].children or ()):
                 if child.row.id == article_id:
                     return self.index(m, 0, self.index(n, 0))
         return QModelIndex()
 
+    def story_member_ids(self, story_ids: Iterable[int]) -> set[int]:
+        """Ids of loaded rows (heads and copies) folded into ``story_ids``."""
+        out: set[int] = set()
+        for story_id in story_ids:
+            pos = self._pos.get(self._stories.get(story_id, 0))
+            if pos is None:
+                continue
+            head = self._heads[pos]
+            out.add(head.row.id)
+            out.update(c.row.id for c in head.children or ())
+        return out
+
     def loaded_ids(self) -> list[int]:
         """Ids of every loaded row (heads and expanded copies)."""
-        out = [h.row.id for h in self._heads]
-        for h in self._heads:
-            out.extend(c.row.id for c in h.children or ())
+        out = list(self._pos)
+        for head_id in self._expanded:
+            pos = self._pos.get(head_id)
+            if pos is not None:
+                out.extend(c.row.id for c in self._heads[pos].children or ())
         return out
 
     def head_ids(self) -> list[int]:
@@ -406,9 +444,10 @@ class ArticleModel(QAbstractItemModel):
 
     def set_state(self, ids: Iterable[int], field: str, value: bool) -> None:
         """Optimistic update: set ``read``/``flagged``/``archived`` on loaded rows now."""
-        wanted = set(ids)
-        for index, it in self.items():
-            if it.row.id in wanted and getattr(it.row, field) != value:
+        for article_id in set(ids):
+            index = self.row_of(article_id)
+            it = self.item(index)
+            if it is not None and getattr(it.row, field) != value:
                 setattr(it.row, field, value)
                 self._row_changed(index)
 
@@ -437,21 +476,31 @@ class ArticleModel(QAbstractItemModel):
             del self._heads[pos]
             if head.row.story_id is not None:
                 self._stories.pop(head.row.story_id, None)
+            self._expanded.discard(head.row.id)
             self.endRemoveRows()
             self.marked.discard(head.row.id)
         if rows:
-            self._reindex()
-        for parent, head in list(self.items()):
-            if head.head_id or not head.children:
+            for i in wanted:
+                self._pos.pop(i, None)
+            self._reindex(rows[-1])
+        for head_id in list(self._expanded):
+            head = self._heads[self._pos[head_id]]
+            if not head.children:
                 continue
+            parent = self.index(self._pos[head_id], 0)
             for m in range(len(head.children) - 1, -1, -1):
                 if head.children[m].row.id in wanted:
                     self.beginRemoveRows(parent, m, m)
                     del head.children[m]
                     self.endRemoveRows()
 
-    def _reindex(self) -> None:
-        self._pos = {h.row.id: n for n, h in enumerate(self._heads)}
+    def _reindex(self, start: int = 0) -> None:
+        """Renumber head positions from ``start`` on (rows before it did not move)."""
+        if start == 0:
+            self._pos = {h.row.id: n for n, h in enumerate(self._heads)}
+            return
+        for n in range(start, len(self._heads)):
+            self._pos[self._heads[n].row.id] = n
 
     def _in_loaded_range(self, r: ArticleRow) -> bool:
         if self._exhausted or not self._heads:
@@ -472,17 +521,23 @@ class ArticleModel(QAbstractItemModel):
         by_id = {r.id: r for r in fresh}
         gone = [i for i in by_id if i in self._pos and i not in sticky]
         self.remove_ids(gone)
-        for index, it in list(self.items()):
-            r = by_id.get(it.row.id)
-            if r is not None and r != it.row:
+        loaded: set[int] = set()
+        for article_id, r in by_id.items():
+            index = self.row_of(article_id)
+            it = self.item(index)
+            if it is None:
+                continue
+            loaded.add(article_id)
+            if r != it.row:
                 it.row = r
                 self._row_changed(index)
-            if not it.head_id and it.row.story_id in sizes and sizes[it.row.story_id] != it.size:
-                it.size = sizes[it.row.story_id]
-                self._row_changed(index)
+        for story_id, size in sizes.items():
+            pos = self._pos.get(self._stories.get(story_id, 0))
+            if pos is not None and self._heads[pos].size != size:
+                self._heads[pos].size = size
+                self._row_changed(self.index(pos, 0))
         if not self.default_order:
             return
-        loaded = set(self.loaded_ids())
         for r in sorted(by_id.values(), key=lambda r: (r.published, r.id), reverse=True):
             if r.id in loaded or r.id not in matching or not self._in_loaded_range(r):
                 continue
@@ -557,6 +612,9 @@ class ChipDelegate(QStyledItemDelegate):
 class ArticleView(QTreeView):
     """The list widget: one row per story, keyboard-driven (keys come from the registry)."""
 
+    paint_hook: Callable[[], None] | None = None
+    """Called after each paint of the list (benchmarks measure key-to-repaint with it)."""
+
     def __init__(self, model: ArticleModel, parent: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName("articleList")
@@ -573,6 +631,8 @@ class ArticleView(QTreeView):
         self.setItemsExpandable(True)
         self.setIndentation(14)
         self.setTreePosition(COL_TITLE)  # copies of a story indent under its title
+        view = weakref.ref(self)  # no model → view cycle for the GC to break on a worker thread
+        model.wants_more = lambda: (v := view()) is None or v._near_end()
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionsClickable(True)
@@ -590,6 +650,33 @@ class ArticleView(QTreeView):
         ):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             self.setColumnWidth(col, width)
+
+    def _near_end(self) -> bool:
+        """The viewport is within ``PREFETCH_PAGES`` screens of the last loaded row."""
+        bar = self.verticalScrollBar()
+        return bar.maximum() - bar.value() <= PREFETCH_PAGES * max(1, bar.pageStep())
+
+    def paintEvent(self, event: Any) -> None:
+        super().paintEvent(event)
+        if self.paint_hook is not None:
+            self.paint_hook()
+
+    def install_startup_probe(self) -> None:
+        """Print ``NEWSDESK_FIRST_PAINT <unix time>`` at the first paint with rows, then quit.
+
+        The start-up benchmark turns it on with ``NEWSDESK_STARTUP_PROBE=1`` (see app.py).
+        """
+        import time
+
+        from desktop.ui.qt import QApplication, QTimer
+
+        def hook() -> None:
+            if self.model().rowCount() > 0:
+                self.paint_hook = None
+                print(f"NEWSDESK_FIRST_PAINT {time.time():.6f}", flush=True)
+                QTimer.singleShot(0, QApplication.quit)
+
+        self.paint_hook = hook
 
     def article_model(self) -> ArticleModel:
         """The model, typed."""

@@ -117,14 +117,16 @@ class Sidebar(QTreeWidget):
         if item is None:
             item = QTreeWidgetItem(parent, [title, ""])
             item.setData(0, KEY_ROLE, key)
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self._items[key] = item
+        # Setters only on change: each one re-lays out the tree (2,000 sources).
         if item.text(0) != title:
             item.setText(0, title)
         text = str(count) if count else ""
         if item.text(1) != text:
             item.setText(1, text)
-        item.setToolTip(0, tooltip)
-        item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if item.toolTip(0) != tooltip:
+            item.setToolTip(0, tooltip)
         return item
 
     def item_for(self, kind: str, value: Any) -> QTreeWidgetItem | None:
@@ -148,6 +150,15 @@ class Sidebar(QTreeWidget):
 
     def update_counts(self, counts: SidebarCounts) -> None:
         """Show new counts, adding and removing entries as needed (no reset)."""
+        # Size the count column once at the end, not after each of 2,000 changes.
+        header = self.header()
+        header.setSectionResizeMode(1, header.ResizeMode.Fixed)
+        try:
+            self._update_counts(counts)
+        finally:
+            header.setSectionResizeMode(1, header.ResizeMode.ResizeToContents)
+
+    def _update_counts(self, counts: SidebarCounts) -> None:
         for view, title in VIEW_TITLES.items():
             self._item(
                 "views", ("view", view), title, counts.views.get(view, 0), self._sections["views"]
@@ -158,11 +169,13 @@ class Sidebar(QTreeWidget):
         for folder, unread in folders.items():
             keep.add(("folder", folder))
             item = self._item("sources", ("folder", folder), folder, unread, sources_section)
-            item.setFlags(
+            flags = (
                 Qt.ItemFlag.ItemIsEnabled
                 | Qt.ItemFlag.ItemIsSelectable
                 | Qt.ItemFlag.ItemIsDropEnabled
             )
+            if item.flags() != flags:
+                item.setFlags(flags)
         sources_section.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsDropEnabled)
         for s in counts.sources:
             key = ("source", s["id"])
@@ -183,12 +196,15 @@ class Sidebar(QTreeWidget):
                 del self._items[key]
             item = self._item("sources", key, title, s["unread_count"], parent, tip)
             colour = "#b91c1c" if s["last_error"] else "#111827" if s["enabled"] else "#9ca3af"
-            item.setForeground(0, QColor(colour))
-            item.setFlags(
+            if item.foreground(0).color().name() != colour:
+                item.setForeground(0, QColor(colour))
+            flags = (
                 Qt.ItemFlag.ItemIsEnabled
                 | Qt.ItemFlag.ItemIsSelectable
                 | Qt.ItemFlag.ItemIsDragEnabled
             )
+            if item.flags() != flags:
+                item.setFlags(flags)
         self._drop_missing("sources", keep)
         for folder in folders:
             self._items[("folder", folder)].setExpanded(True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import sqlite3
 
-STEPS: tuple[str, ...] = ("v0001_initial",)
+STEPS: tuple[str, ...] = ("v0001_initial", "v0002_counts", "v0003_full_articles")
 """Module names, in order; the schema version is the length of this tuple."""
 
 LATEST = len(STEPS)
