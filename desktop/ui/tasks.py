@@ -20,7 +20,7 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from desktop.ui.qt import QApplication, QObject, Signal
+from desktop.ui.qt import QApplication, QObject, QTimer, Signal
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +41,52 @@ class _Relay(QObject):
         super().__init__(QApplication.instance())
 
 
+class _MainThreadCollector(QObject):
+    """Python's cyclic garbage collector, run only on the UI thread.
+
+    Left automatic, the collector runs in whichever thread happens to allocate
+    when a threshold is crossed; if it then frees an unreachable Qt wrapper
+    (a closed dialog in a reference cycle), the QObject is destroyed on a
+    worker thread, which Qt forbids (warnings, then crashes). So automatic
+    collection is switched off and a timer on the UI thread collects instead.
+    """
+
+    INTERVAL_MS = 500
+
+    def __init__(self, app: QObject) -> None:
+        import gc
+
+        super().__init__(app)
+        self._thresholds = gc.get_threshold()
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.collect)
+        self._timer.start(self.INTERVAL_MS)
+
+    def collect(self) -> None:
+        import gc
+
+        counts = gc.get_count()
+        if counts[0] > self._thresholds[0]:
+            generation = 0
+            if counts[1] > self._thresholds[1]:
+                generation = 2 if counts[2] > self._thresholds[2] else 1
+            gc.collect(generation)
+
+
+def collect_garbage_on_ui_thread() -> None:
+    """Install the UI-thread garbage collector once per application."""
+    app = QApplication.instance()
+    if app is None or app.findChild(_MainThreadCollector) is not None:
+        return
+    _MainThreadCollector(app)
+
+
 class Tasks:
     """Runs work off the UI thread and hands results back to it."""
 
     def __init__(self, read_threads: int = 2) -> None:
+        collect_garbage_on_ui_thread()
         self._relay = _Relay()
         self._relay.delivered.connect(self._deliver)
         self._reads = ThreadPoolExecutor(read_threads, thread_name_prefix="newsdesk-read")

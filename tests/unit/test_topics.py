@@ -12,11 +12,13 @@ from xml.etree import ElementTree
 import pytest
 
 from desktop.enrich import topic_training as tt
+from desktop.enrich.learning import UserTopicModel, refit_user_model
+from desktop.enrich.topic_features import analyze_many, prepare
 from desktop.enrich.topics import (
+    KeywordIndex,
     Taxonomy,
     TopicScore,
     TopicTagger,
-    UserTopicModel,
     load_taxonomy,
     resources_dir,
 )
@@ -90,6 +92,8 @@ def test_keyword_overrides_are_high_precision(tagger: TopicTagger) -> None:
     assert "business" not in tagger.taxonomy.from_rules("The CEO spoke at the conference", "")
     assert tagger.taxonomy.from_rules("Инфлацията се ускори", "") == ["economy"]
     assert tagger.taxonomy.from_rules("A quiet afternoon in the park", "") == []
+    assert tagger.taxonomy.from_rules("Börse: Aktienkurse steigen", "") == ["economy"]
+    assert "business" in tagger.taxonomy.from_rules("Der Vorstandschef tritt zurück", "")
 
 
 def test_feed_categories_map_to_topics(tagger: TopicTagger) -> None:
@@ -110,6 +114,7 @@ def test_tags_are_sorted_thresholded_and_batched(tagger: TopicTagger) -> None:
         assert [s.score for s in tags] == sorted((s.score for s in tags), reverse=True)
         assert all(s.origin in {"model", "rule", "feed"} for s in tags)
         assert all(s.score >= 0.5 for s in tags)
+    assert tagger.tag_many([]) == []
     scores = tagger.scores("Striker scores twice as the champions win the derby", "")
     assert set(scores) == {t.id for t in load_taxonomy()}
     assert max(scores, key=scores.get) == "sports"
@@ -126,56 +131,96 @@ def _sib_examples(k: int, seed: int) -> list[tuple[str, str]]:
     return [(t, label) for label, texts in sorted(by.items()) for t in rng.sample(texts, k)]
 
 
-def test_user_model_learns_a_new_topic_and_round_trips(tmp_path: Path) -> None:
+def test_user_model_learns_a_new_topic_and_round_trips(tmp_path: Path, tagger) -> None:
     """A held-out topic ('travel', not in the taxonomy) from 25 examples per topic (n-grams)."""
-    path = tmp_path / "user_topics.json"
-    model = UserTopicModel.open(path)
+    path = tmp_path / "user_topics.npz"
+    model = UserTopicModel.open(path, tagger.model)
     for text, label in _sib_examples(25, seed=1):
-        model.add_label(text, label, True)
+        model.add_label("", text, label, True)
     model.fit()
     assert "travel" in model.topics()
     root = _sib_root()
     assert root is not None
     test = tt.load_sib(root, "test", ["eng_Latn"])
-    pred = [any(s.topic == "travel" for s in model.predict(t)) for _, _, t in test]
+    scores = model.scores_many([("", t) for _, _, t in test])
+    pred = [s["travel"] >= 0.5 for s in scores]
     truth = [lab == "travel" for _, lab, _ in test]
     tp = sum(p and t for p, t in zip(pred, truth, strict=True))
     recall = tp / sum(truth)
     precision = tp / max(sum(pred), 1)
-    # measured ~0.55 macro-F1 for n-grams at 25 examples: well above chance, far from 0.80
-    assert recall > 0.3 and precision > 0.25
+    # measured ~0.65 macro-F1 for n-grams at 25 examples: well above chance, short of 0.80
+    assert recall > 0.3 and precision > 0.4, (recall, precision)
 
     model.save()
-    again = UserTopicModel.open(path)
-    assert again.labels == model.labels
+    again = UserTopicModel.open(path, tagger.model)
+    assert again.topics() == model.topics()
     sample = test[0][2]
-    assert again.predict(sample, all_scores=True) == model.predict(sample, all_scores=True)
+    assert again.predict("", sample, all_scores=True) == model.predict("", sample, all_scores=True)
 
     # a correction replaces the earlier label for the same text and topic
-    again.add_label(test[0][2], "travel", False)
-    again.add_label(test[0][2], "travel", True)
-    assert again.labels.count((test[0][2], "travel", True)) == 1
+    again.labels = list(model.labels)
+    again.add_label("", sample, "travel", False)
+    again.add_label("", sample, "travel", True)
+    assert sum(lb.text == sample and lb.topic == "travel" for lb in again.labels) == 1
     assert len(again.labels) == len(model.labels) + 1
 
 
-def test_user_topics_need_enough_examples(tmp_path: Path) -> None:
-    model = UserTopicModel.open(tmp_path / "u.json")
+def test_user_topics_need_enough_examples(tmp_path: Path, tagger) -> None:
+    model = UserTopicModel.open(tmp_path / "u.npz", tagger.model)
     for text, label in _sib_examples(10, seed=2):
-        model.add_label(text, label, True)
+        model.add_label("", text, label, True)
     model.fit()
-    assert model.topics() == []  # fewer than 25 positives per topic
-    assert model.predict("anything") == []
+    # fewer than 25 positives: no new topic (taxonomy topics among SIB's labels are
+    # corrected from fewer, they start from the shipped model)
+    assert "travel" not in model.topics() and "geography" not in model.topics()
+    assert set(model.topics()) <= set(tagger.model.topics)
 
 
 def test_tagger_merges_the_user_model(tmp_path: Path) -> None:
-    path = tmp_path / "u.json"
-    model = UserTopicModel.open(path)
-    for text, label in _sib_examples(25, seed=3):
-        model.add_label(text, label, True)
-    model.save()
+    path = tmp_path / "u.npz"
+    labels = [
+        (i, "", text, label, True) for i, (text, label) in enumerate(_sib_examples(25, seed=3))
+    ]
+    refit_user_model(labels, path)
     tagger = TopicTagger.load(user_model=path)
     assert "travel" in tagger.scores("Book the hostel early in summer", "")
     assert "geography" in tagger.scores("The river flows into the sea", "")
+    # SIB's own labels that are also taxonomy topics correct them (residual heads)
+    assert {"politics", "sports", "health"} <= set(tagger.user.topics())
+    assert TopicTagger.load(user_model=tmp_path / "missing.npz").user is None
+    old = tmp_path / "user-topics.json"  # the first version's format, or a broken file
+    old.write_text('{"version": 1, "labels": []}', encoding="utf-8")
+    assert TopicTagger.load(user_model=old).user is None
+    refit_user_model(labels[:5], old)  # replaced by a fresh model
+    assert TopicTagger.load(user_model=old).user is not None
+
+
+def test_features_are_the_same_alone_and_in_a_batch() -> None:
+    docs = [("Zürich wins", "The club's 3-1 win."), ("", ""), ("日本の選手", "勝った"), ("a", "b")]
+    rows, hashes = analyze_many(docs)
+    for i, doc in enumerate(docs):
+        alone = sorted(analyze_many([doc])[1].tolist())
+        assert sorted(hashes[rows == i].tolist()) == alone
+    assert not (rows == 1).any()
+    assert prepare("Tom's 日本 TEST", "") == "tom s 日 本 test"
+    # words, one word pair, char 3/4/5-grams of " hello " and " world " (5+4+3 each)
+    assert len(analyze_many([("", "Hello, world!")])[1]) == 2 + 1 + 24
+
+
+def test_keyword_syntax() -> None:
+    index = KeywordIndex()
+    for kw, target in [("troops", "t"), ("krypto*", "k"), ("air strike", "a"),
+                       ("назначен* генеральн* директор*", "r"), ("*פיגוע*", "h"),
+                       ("空袭", "z")]:  # fmt: skip
+        index.add(kw, target)
+    assert index.find("the troops moved") == {"t"}
+    assert index.find("troopships") == set()
+    assert index.find("kryptowährungen fallen") == {"k"}
+    assert index.find("an air-strike hit") == {"a"}
+    assert index.find("air and strike") == set()
+    assert index.find("назначена генеральным директором") == {"r"}
+    assert index.find("בפיגוע אתמול") == {"h"}
+    assert index.find("昨天发生空袭") == {"z"}
 
 
 def test_sib200_regression_shipped_fast_layer(tagger: TopicTagger) -> None:
