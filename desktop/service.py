@@ -356,6 +356,46 @@ class Newsdesk:
                 result = result.merge(changed)
         return result
 
+    def learn_from_labels(self, *, force: bool = False) -> bool:
+        """Refit the user's topic model when their tag corrections changed.
+
+        The labels are the user's own tag rows (added: positive, removed:
+        negative). Returns True when the model was refitted.
+        """
+        from desktop.enrich.learning import refit_user_model
+        from desktop.enrich.topics import Taxonomy
+        from desktop.store import labels
+
+        signature = self.db.read(labels.labels_signature)
+        stamp = self.paths.root / "user-topics.signature"
+        if not force and stamp.exists() and stamp.read_text(encoding="utf-8") == str(signature):
+            return False
+        rows = self.db.read(labels.user_labels)
+        if not rows:
+            stamp.write_text(str(signature), encoding="utf-8")
+            return False
+        from desktop.enrich.semantic import SemanticPass
+
+        embedder = None
+        if SemanticPass.available():  # with the semantic layer, new topics learn from e5 too
+            embedder = SemanticPass(self.paths.semantic_state).embedder()
+        refit_user_model(
+            rows,
+            self.paths.topic_model,
+            background=self.db.read(lambda c: labels.background_articles(c, 300)),
+            canonical=Taxonomy.load().aliases,
+            embedder=embedder,
+        )
+        stamp.write_text(str(signature), encoding="utf-8")
+        return True
+
+    def semantic_pass(self, limit: int = 64) -> Any:
+        """Background topic pass with the semantic model (None when it is not installed)."""
+        from desktop.enrich.semantic import semantic_pass
+
+        user_model = self.paths.topic_model if self.paths.topic_model.exists() else None
+        return semantic_pass(self.db, self.paths.semantic_state, limit, user_model=user_model)
+
     def enrich_pending(
         self, *, redo_all: bool = False, batch: int = 256, in_process_below: int = 2000
     ) -> tuple[int, float]:
@@ -370,7 +410,12 @@ class Newsdesk:
         from desktop.store import enrichment
 
         started = time.perf_counter()
+        self.learn_from_labels()
+        user_model = str(self.paths.topic_model) if self.paths.topic_model.exists() else None
         if redo_all:
+            from desktop.enrich.semantic import reset_state
+
+            reset_state(self.paths.semantic_state)
             self.db.write(
                 lambda c: c.exec_driver_sql("UPDATE articles SET enriched = 0 WHERE enriched != 0")
             )
@@ -394,9 +439,9 @@ class Newsdesk:
                 break
             last_id = items[-1].id
             if pool is None:
-                done += drain(enrich_batch(items))
+                done += drain(enrich_batch(items, user_model))
                 continue
-            in_flight.append(pool.submit(enrich_batch, items))
+            in_flight.append(pool.submit(enrich_batch, items, user_model))
             if len(in_flight) >= 4:
                 done += drain(in_flight.pop(0))
         for future in in_flight:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-ENRICH_VERSION = 1
+ENRICH_VERSION = 2
 """Bump when models or enrichment logic change: stored articles below it get re-enriched."""
 
 
@@ -44,15 +44,21 @@ class EnrichOutput:
 
 
 class Enricher:
-    """Holds the loaded detector and tagger; build one per worker and reuse it."""
+    """Holds the loaded detector and tagger; build one per worker and reuse it.
 
-    def __init__(self) -> None:
+    ``user_model`` is the file of the user's own topic model (learnt from their
+    corrections), if any.
+    """
+
+    def __init__(self, user_model: str | None = None) -> None:
+        from pathlib import Path
+
         from desktop.enrich.language import LanguageDetector
         from desktop.enrich.topics import TopicTagger
 
         self.detector = LanguageDetector()
         self.detector.load()
-        self.tagger = TopicTagger.load()
+        self.tagger = TopicTagger.load(user_model=Path(user_model) if user_model else None)
 
     def run(self, items: Sequence[EnrichInput]) -> list[EnrichOutput]:
         """Enrich a batch (topics are tagged in one batched call)."""
@@ -104,15 +110,27 @@ def body_text(body: str) -> str:
     return html_to_text(body)
 
 
-@functools.cache
-def worker_enricher() -> Enricher:
-    """The per-process enricher (loaded once per worker process)."""
-    return Enricher()
+@functools.lru_cache(maxsize=2)
+def worker_enricher(user_model: str | None = None, stamp: float = 0.0) -> Enricher:
+    """The per-process enricher, loaded once per worker and user-model version."""
+    return Enricher(user_model)
 
 
-def enrich_batch(items: Sequence[EnrichInput]) -> list[EnrichOutput]:
-    """Pool entry point: enrich ``items`` with this process's enricher."""
-    return worker_enricher().run(items)
+def _model_stamp(user_model: str | None) -> float:
+    import os
+
+    try:
+        return os.stat(user_model).st_mtime if user_model else 0.0
+    except OSError:
+        return 0.0
+
+
+def enrich_batch(items: Sequence[EnrichInput], user_model: str | None = None) -> list[EnrichOutput]:
+    """Pool entry point: enrich ``items`` with this process's enricher.
+
+    A changed user-model file (newer modification time) is picked up.
+    """
+    return worker_enricher(user_model, _model_stamp(user_model)).run(items)
 
 
 def classify_documents(docs: Iterable[tuple[str, str]]) -> Iterator[dict[str, Any]]:

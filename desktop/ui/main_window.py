@@ -945,12 +945,13 @@ class MainWindow(QMainWindow):
                     changes = ch if changes is None else changes.merge(ch)
                 return changes
 
+            def written(changes: Any) -> None:
+                self._written(changes, [article_id])
+                # the correction is a label: let the user's topic model learn from it
+                self.tasks.read(desk.learn_from_labels, error=self.report_problem)
+
             self._writes += 1
-            self.tasks.write(
-                work,
-                done=lambda ch: self._written(ch, [article_id]),
-                error=self._write_failed,
-            )
+            self.tasks.write(work, done=written, error=self._write_failed)
             self.say(f"Topics: {', '.join(after) or 'none'}")
 
         dialog.finished.connect(finished)

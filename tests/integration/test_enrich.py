@@ -180,3 +180,15 @@ def test_cli_fetch_enriches_and_filters(tmp_path: Path) -> None:
     some = sorted(topics)[0]
     assert all(some in r["topics"] for r in run_json(data, "list", "--topic", some, "--json"))
     assert "enriched 7" in run(data, "enrich", "--all").stdout
+
+
+def test_corrections_teach_the_users_model(desk) -> None:
+    """A tag the user adds becomes a label; the refitted model is used by enrichment."""
+    _load_seed(desk)
+    rows = desk.list_articles(ArticleQuery(view="all"))
+    desk.tag([rows[0].id, rows[1].id], "watchlist", True)
+    assert desk.learn_from_labels() is True
+    assert desk.paths.topic_model.exists()
+    assert desk.learn_from_labels() is False  # nothing new to learn
+    desk.tag([rows[2].id], "watchlist", True)
+    assert desk.learn_from_labels() is True

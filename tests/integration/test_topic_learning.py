@@ -214,4 +214,5 @@ def test_user_topic_with_embeddings_reaches_the_background_pass(desk, data_paths
     # of 20 travel and 40 other sentences; measured 17 found, 7 wrong (n-grams: 10, 3)
     assert tp >= 12 and fp <= 10, (tp, fp)
     # the file keeps the embeddings of the labelled and background articles for next time
-    assert len(UserTopicModel.open(path)._emb) == 60
+    # (enrichment refits the model from the labels on its own, with a wider background)
+    assert len(UserTopicModel.open(path)._emb) >= 60
