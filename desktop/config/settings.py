@@ -139,7 +139,8 @@ SETTINGS: tuple[Setting, ...] = (
         "languages",
         [],
         "Languages shown",
-        "Language codes to list in the sidebar (e.g. 'en de fr'); empty shows every language.",
+        "Only list articles in these languages (e.g. 'en de fr'), in the list and the "
+        "sidebar; articles of unknown language stay listed. Empty shows every language.",
         "Reading",
     ),
     Setting(

@@ -20,6 +20,9 @@ class ArticleQuery:
 
     view: str = "inbox"
     language: str | None = None
+    languages: tuple[str, ...] = ()
+    """The languages the user chose to see (setting); articles of unknown or
+    not yet detected language stay visible. Empty: every language."""
     topic: str | None = None
     source_ids: tuple[int, ...] = ()
     folder: str | None = None
@@ -116,6 +119,12 @@ def _where(q: ArticleQuery, fts_drive: bool = True) -> tuple[list[str], list[Any
     if q.language:
         clauses.append("a.language = ?")
         params.append(q.language)
+    if q.languages:
+        clauses.append(
+            "(a.language IS NULL OR a.language = 'und' "
+            "OR a.language IN (SELECT value FROM json_each(?)))"
+        )
+        params.append(json.dumps(list(q.languages)))
     if len(q.source_ids) == 1:  # equality: the (source, date) index gives the order
         clauses.append("a.source_id = ?")
         params.append(int(q.source_ids[0]))
@@ -216,6 +225,9 @@ def count_articles(conn: Any, q: ArticleQuery) -> int:
         if q.language:
             where.append("language = ?")
             args.append(q.language)
+        if q.languages:
+            where.append("(language = 'und' OR language IN (SELECT value FROM json_each(?)))")
+            args.append(json.dumps(list(q.languages)))
         if q.source_ids:
             where.append("source_id IN (SELECT value FROM json_each(?))")
             args.append(json.dumps(list(q.source_ids)))

@@ -358,9 +358,13 @@ class MainWindow(QMainWindow):
     # -- state -----------------------------------------------------------------
     def query(self) -> ArticleQuery:
         """The current view and filters."""
+        shown: tuple[str, ...] = ()
+        if self.app_settings is not None:
+            shown = tuple(self.app_settings["languages_shown"])
         return ArticleQuery(
             view=self.view,
             language=self.language,
+            languages=shown,
             topic=self.topic,
             source_ids=self.source_ids,
             folder=self.folder,
@@ -492,6 +496,8 @@ class MainWindow(QMainWindow):
             self.sidebar.languages_shown = set(s["languages_shown"])
             if self.counts is not None:
                 self.sidebar.update_counts(self.counts)
+            if self.model.query.languages != tuple(s["languages_shown"]):
+                self.reload()
         if names & {"theme", "font_size"}:
             from desktop.ui.appearance import apply_appearance
 

@@ -210,3 +210,23 @@ def test_not_a_database_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(DatabaseError):
         Database(path)
+
+
+def test_languages_shown_filter_keeps_unknown_visible(desk) -> None:
+    sid = add_source(desk)
+    ids = ingest(desk, sid, [entry("en1"), entry("de1"), entry("x1"), entry("n1")])
+    langs = dict(zip(ids, ["en", "de", "und", None], strict=True))
+
+    def set_langs(conn):
+        for article_id, lang in langs.items():
+            conn.exec_driver_sql(
+                "UPDATE articles SET language = ? WHERE id = ?", (lang, article_id)
+            )
+
+    desk.db.write(set_langs)
+    from desktop.store.queries import count_articles
+
+    q = ArticleQuery(view="all", languages=("en",))
+    shown = {r.id for r in desk.list_articles(q)}
+    assert shown == {ids[0], ids[2], ids[3]}
+    assert desk.db.read(count_articles, q) == 3
