@@ -14,6 +14,8 @@ from __future__ import annotations
 import html as _html
 import re
 import unicodedata
+from functools import lru_cache
+from typing import Any
 
 _BLOCK_TAGS = frozenset(
     [
@@ -83,10 +85,11 @@ _DROP_TAGS = frozenset(
     ]
 )
 _HEADING_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+_HEADING_MAX_CHARS = 60
+_FULL_HTML = re.compile(r"^\s*<(?:html|!doctype)", re.IGNORECASE)  # as lxml.html tests it
 
 # Headings that open a list of other articles, in the languages we support.
-_RELATED_HEADING = re.compile(
-    r"^\W*(?:"
+_RELATED_ALTERNATIVES = (
     r"related(?:\s+(?:posts?|articles?|stories|news|content|reading))?|"
     r"(?:read|see)\s+(?:also|more)|more\s+(?:stories|news|from\s+.{1,40})|"
     r"you\s+(?:may|might)\s+also\s+(?:like|be\s+interested(?:\s+in)?)|recommended(?:\s+for\s+you)?|"
@@ -109,15 +112,18 @@ _RELATED_HEADING = re.compile(
     r"קראו\s+עוד|כתבות\s+נוספות|כתבות\s+קשורות|مقالات\s+ذات\s+صلة|اقرأ\s+أيضا|اقرأ\s+أيضًا|"
     r"مطالب\s+مرتبط|بیشتر\s+بخوانید|संबंधित\s+(?:लेख|खबरें)|यह\s+भी\s+पढ़ें|"
     r"相关(?:文章|阅读|新闻)|関連記事|관련\s*기사"
-    r")\W*$",
-    re.IGNORECASE,
 )
+_RELATED_HEADING = re.compile(r"^\W*(?:" + _RELATED_ALTERNATIVES + r")\W*$", re.IGNORECASE)
 # Whole paragraphs that are boilerplate: anywhere in the paragraph...
 _BOILERPLATE_ANYWHERE = re.compile(
     r"this\s+(?:article|post|story)\s+(?:has\s+been|was)\s+(?:indexed|republished|syndicated)|"
     r"we\s+do\s+not\s+claim\s+(?:legitimacy|ownership)|all\s+rights\s+reserved",
     re.IGNORECASE,
 )
+# Words every _BOILERPLATE_ANYWHERE match contains; see _may_contain.
+_ANYWHERE_WORDS = ("reserved", "indexed", "republished", "syndicated", "legitimacy", "ownership")
+# Characters that IGNORECASE matches to an ASCII letter though str.lower() does not give it.
+_CASE_TRICKY = re.compile("[\u0130\u0131\u017f]")
 # ... or as the whole paragraph.
 _BOILERPLATE_WHOLE = re.compile(
     r"\W*(?:"
@@ -219,8 +225,10 @@ _REPLACEMENTS: tuple[tuple[str, str], ...] = tuple(
         "\u00ad": "", "\u2028": "\n", "\u2029": "\n\n", "\r": "\n",
     }.items()
 )  # fmt: skip
+_REPLACED_CHARS = re.compile("[" + "".join(src for src, _ in _REPLACEMENTS) + "]")
 _SPACES = re.compile(r"[ \f\v]+")
 _SPACE_BEFORE_PUNCT = re.compile(r" +([,.;:!?](?:\s|$))")
+_SPACE_PUNCT_PAIRS = (" ,", " .", " ;", " :", " !", " ?")
 _PARAGRAPH_SPLIT = re.compile(r"\n\s*\n")
 _LINE_SPLIT = re.compile(r"\s*\n\s*")
 
@@ -229,18 +237,22 @@ def normalize_text(text: str) -> str:
     """Unicode NFC, straight quotes, plain spaces, no invisible characters."""
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
-        for src, dst in _REPLACEMENTS:
-            if src in text:
-                text = text.replace(src, dst)
+        if _REPLACED_CHARS.search(text):  # one scan instead of one per replaced character
+            for src, dst in _REPLACEMENTS:
+                if src in text:
+                    text = text.replace(src, dst)
     elif "\t" in text or "\r" in text:
         text = text.replace("\r", "\n").replace("\t", " ")
-    return _SPACES.sub(" ", text)
+    while "  " in text:  # str.replace beats the regex on runs of plain spaces
+        text = text.replace("  ", " ")
+    if "\f" in text or "\v" in text:
+        text = _SPACES.sub(" ", text)
+    return text
 
 
 def _clean_line(line: str) -> str:
+    """Strip a line and drop its "Read more" tail (spaces before punctuation already went)."""
     line = line.strip()
-    if " " in line:
-        line = _SPACE_BEFORE_PUNCT.sub(r"\1", line)
     words = line[-_TAIL_WINDOW:].rstrip(_TAIL_PUNCT).rsplit(None, 1)
     last = words[-1] if words else ""
     if last.lower() in _READ_MORE_LAST_WORDS or last.endswith(_READ_MORE_CJK):
@@ -254,17 +266,30 @@ def _first_word(line: str) -> str:
     return head[0].lower().rstrip(":,") if head else ""
 
 
+def _may_contain(text: str, words: tuple[str, ...]) -> bool:
+    """False only if no case-insensitive regex match of any of ``words`` can be in ``text``."""
+    if _CASE_TRICKY.search(text):
+        return True
+    low = text.lower()
+    return any(word in low for word in words)
+
+
 def strip_boilerplate(text: str) -> str:
     """Remove aggregator boilerplate from plain text whose paragraphs are split by blank lines.
 
     Cuts at a "Related posts"-style heading line (after the first paragraph) and
     drops boilerplate paragraphs and lines, "Read more" tails and thumbnail captions.
     """
+    # One pass over the whole text gives the same lines as one per line.
+    if any(pair in text for pair in _SPACE_PUNCT_PAIRS):
+        text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    may_drop_anywhere = _may_contain(text, _ANYWHERE_WORDS)
     kept: list[str] = []
     for paragraph in _PARAGRAPH_SPLIT.split(text):
         lines: list[str] = []
         stop = False
-        for raw in _LINE_SPLIT.split(paragraph.strip()):
+        paragraph = paragraph.strip()
+        for raw in _LINE_SPLIT.split(paragraph) if "\n" in paragraph else (paragraph,):
             line = _clean_line(raw)
             if not line:
                 continue
@@ -273,7 +298,7 @@ def strip_boilerplate(text: str) -> str:
                 break
             if len(line) <= _BOILERPLATE_MAX_CHARS and (
                 (_first_word(line) in _WHOLE_FIRST_WORDS and _BOILERPLATE_WHOLE.match(line))
-                or _BOILERPLATE_ANYWHERE.search(line)
+                or (may_drop_anywhere and _BOILERPLATE_ANYWHERE.search(line))
                 or (line.endswith("thumbnail") and _THUMBNAIL_LINE.match(line))
             ):
                 continue
@@ -285,16 +310,70 @@ def strip_boilerplate(text: str) -> str:
     return "\n\n".join(kept)
 
 
-def _is_related_heading(el: object) -> bool:
-    text = " ".join(el.text_content().split())  # type: ignore[attr-defined]
-    return 0 < len(text) <= 60 and bool(_RELATED_HEADING.match(text))
+@lru_cache(maxsize=1)
+def _lxml() -> tuple[Any, Any]:
+    """An HTML parser giving plain lxml elements and the XPath behind ``text_content()``.
+
+    ``lxml.html`` builds the same tree but looks up a Python element class for every
+    element it hands out, which costs more than the rest of the pruning.
+    """
+    from lxml import etree
+
+    return etree.HTMLParser(), etree.XPath("string()", smart_strings=False)
+
+
+def _text(el: Any) -> str:
+    """All text inside ``el`` (``HtmlElement.text_content()``).
+
+    Only for pruned trees: with no comments left, a childless element's text is ``el.text``.
+    """
+    if not len(el):
+        return el.text or ""
+    return _lxml()[1](el)
+
+
+def _parse_fragment(html: str) -> Any:
+    """``lxml.html.fragment_fromstring(html, create_parent="div")`` with plain elements."""
+    if not _FULL_HTML.match(html):
+        from lxml import etree
+
+        try:
+            doc = etree.fromstring(f"<html><body>{html}</body></html>", _lxml()[0])
+        except Exception:  # lxml.html below raises (or not) as it always did
+            doc = None
+        bodies = (
+            [el for el in doc if el.tag == "body"] if doc is not None and doc.tag == "html" else []
+        )
+        if len(bodies) == 1:
+            root = bodies[0]
+            doc.remove(root)
+            root.tag = "div"
+            root.attrib.clear()
+            if root.text is not None and not root.text.strip():
+                root.text = None
+            return root
+    import lxml.html
+
+    return lxml.html.fragment_fromstring(html, create_parent="div")
+
+
+def _is_related_heading(el: Any) -> bool:
+    text = _text(el)
+    # Whitespace-collapsing a prefix gives a prefix of the collapsed text: a cheap length bound.
+    if (
+        len(text) > 2 * _HEADING_MAX_CHARS
+        and len(" ".join(text[:128].split())) > _HEADING_MAX_CHARS
+    ):
+        return False
+    text = " ".join(text.split())
+    return 0 < len(text) <= _HEADING_MAX_CHARS and bool(_RELATED_HEADING.match(text))
 
 
 def _link_density(el: object) -> float:
-    text = "".join(el.text_content().split())  # type: ignore[attr-defined]
+    text = "".join(_text(el).split())  # type: ignore[attr-defined]
     if not text:
         return 0.0
-    linked = sum(len("".join(a.text_content().split())) for a in el.iter("a"))  # type: ignore[attr-defined]
+    linked = sum(len("".join(_text(a).split())) for a in el.iter("a"))  # type: ignore[attr-defined]
     return linked / len(text)
 
 
@@ -313,25 +392,49 @@ def _remove(el: object) -> None:
     parent.remove(el)
 
 
-def _prune(root: object) -> None:
-    """Drop non-content elements, related-post sections and link farms in place."""
-    for el in list(root.iter()):  # type: ignore[attr-defined]
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if (tag and tag.lower() in _DROP_TAGS) or not tag:
+def _prune(root: Any, links: bool = True) -> None:
+    """Drop non-content elements, related-post sections and link farms (if ``links``) in place."""
+    from lxml import etree
+
+    # Comments, processing instructions and entities have a non-string tag: drop them too.
+    for el in list(
+        root.iter(etree.Comment, etree.ProcessingInstruction, etree.Entity, *_DROP_TAGS)
+    ):
+        _remove(el)
+    _cut_related_section(root)
+    if not links:
+        return  # no <a>: every link density is 0
+    for el in list(root.iter("ul", "ol", "dl", "table", "div", "p", "section")):
+        if el.getparent() is None:
+            continue
+        # Without links the density is 0; a paragraph needs two links to count as a link farm.
+        links = 0
+        for _ in el.iter("a"):
+            links += 1
+            if links == 2:
+                break
+        if not links or (links == 1 and el.tag == "p"):
+            continue
+        if el.tag in ("div", "section", "p"):
+            if len("".join(_text(el).split())) < 200 and _link_density(el) >= 0.9:
+                _remove(el)
+        elif _link_density(el) >= 0.75:
             _remove(el)
-    for el in list(root.iter(*_HEADING_TAGS, "p", "strong", "b", "div", "span")):  # type: ignore[attr-defined]
+
+
+def _cut_related_section(root: Any) -> None:
+    """Remove a "Related posts"-style heading and everything after it."""
+    for el in list(root.iter(*_HEADING_TAGS, "p", "strong", "b", "div", "span")):
         if el.getparent() is None or not _is_related_heading(el):
             continue
         # Climb to the highest ancestor whose whole text is this heading, then cut it and all after.
         node = el
         while node.getparent() is not None and node.getparent() is not root:
-            if " ".join(node.getparent().text_content().split()) != " ".join(
-                node.text_content().split()
-            ):
+            if " ".join(_text(node.getparent()).split()) != " ".join(_text(node).split()):
                 break
             node = node.getparent()
         prior_text = "".join(
-            "".join(sib.text_content().split()) for sib in node.itersiblings(preceding=True)
+            "".join(_text(sib).split()) for sib in node.itersiblings(preceding=True)
         )
         if not prior_text and node.getparent() is root and not (root.text or "").strip():
             continue  # a heading at the very top is not a trailing section
@@ -340,19 +443,6 @@ def _prune(root: object) -> None:
         node.tail = None
         _remove(node)
         break
-    for el in list(root.iter("ul", "ol", "dl", "table", "div", "p", "section")):  # type: ignore[attr-defined]
-        if el.getparent() is None:
-            continue
-        if el.tag in ("div", "section", "p"):
-            short = len("".join(el.text_content().split())) < 200
-            if (
-                short
-                and _link_density(el) >= 0.9
-                and (el.tag != "p" or len(list(el.iter("a"))) >= 2)
-            ):
-                _remove(el)
-        elif _link_density(el) >= 0.75:
-            _remove(el)
 
 
 def html_to_text(html: str) -> str:
@@ -361,23 +451,17 @@ def html_to_text(html: str) -> str:
         return ""
     if "<" not in html:
         return strip_boilerplate(normalize_text(_html.unescape(html)))
-    import lxml.html
     from lxml import etree
 
     try:
-        root = lxml.html.fragment_fromstring(html, create_parent="div")
+        root = _parse_fragment(html)
     except (etree.ParserError, ValueError):
         return strip_boilerplate(normalize_text(_html.unescape(re.sub(r"<[^>]*>", " ", html))))
-    _prune(root)
-    for el in root.iter():
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _BLOCK_TAGS:
-            el.tail = "\n\n" + (el.tail or "")
-            if el.text:
-                el.text = "\n\n" + el.text
-            else:
-                el.text = "\n\n"
-        elif tag == "br":
-            el.tail = "\n" + (el.tail or "")
-    text = root.text_content()
+    _prune(root, links="<a" in html or "<A" in html)
+    for el in root.iter(*_BLOCK_TAGS):
+        el.tail = "\n\n" + (el.tail or "")
+        el.text = "\n\n" + (el.text or "")
+    for el in root.iter("br"):
+        el.tail = "\n" + (el.tail or "")
+    text = _text(root)
     return strip_boilerplate(normalize_text(text))

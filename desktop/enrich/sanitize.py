@@ -11,6 +11,8 @@ resolved against ``base_url``. Links get ``rel="noopener noreferrer"``.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["ALLOWED_ATTRIBUTES", "ALLOWED_TAGS", "URL_SCHEMES", "sanitize_html"]
@@ -78,15 +80,38 @@ _OPTIONS: dict[str, Any] = {
 }
 
 
+# Text the sanitiser returns unchanged: nothing it parses (``<``, ``&``), escapes (``>``,
+# no-break space), normalises (CR, NUL, a leading BOM) or rejects (lone surrogates).
+_NEEDS_CLEANING = re.compile("[\x00\r&<>\xa0\ufeff\ud800-\udfff]")
+# An ``href``/``src`` (the only URL attributes allowed) not followed by a value with a
+# scheme, searched in the ASCII-lowercased UTF-8 (HTML folds only ASCII case in names).
+# Without one every URL is absolute, and the relative-URL policy changes nothing.
+_MAYBE_RELATIVE_URL = re.compile(
+    rb"(?:href|src)(?![\t\n\f\r ]*=[\t\n\f\r ]*[\"']?[a-zA-Z][a-zA-Z0-9+.\-]*:)"
+)
+
+
+@lru_cache(maxsize=64)
+def _cleaner(url_relative: str | tuple[str, str] | None) -> Any:
+    """An ``nh3.Cleaner`` for the allow-list (building one per call costs more than cleaning)."""
+    import nh3
+
+    return nh3.Cleaner(url_relative=url_relative, **_OPTIONS)
+
+
 def sanitize_html(html: str, base_url: str | None = None) -> str:
     """Return ``html`` reduced to the allow-list, relative URLs resolved against ``base_url``."""
     if not html:
         return ""
-    import nh3
-
+    if not _NEEDS_CLEANING.search(html):
+        return html
     if base_url and base_url.startswith(("http://", "https://", "file://")):
+        if not _MAYBE_RELATIVE_URL.search(html.encode("utf-8", "surrogatepass").lower()):
+            return _cleaner("deny").clean(html)  # no relative URL: the base changes nothing
         try:
-            return nh3.clean(html, url_relative=("rewrite_with_base", base_url), **_OPTIONS)
+            cleaner = _cleaner(("rewrite_with_base", base_url))
         except (ValueError, TypeError):
             pass  # an unparseable base: fall through and drop relative URLs instead
-    return nh3.clean(html, url_relative="deny" if base_url else None, **_OPTIONS)
+        else:
+            return cleaner.clean(html)
+    return _cleaner("deny" if base_url else None).clean(html)

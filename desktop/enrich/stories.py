@@ -27,9 +27,12 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
-import numpy as np
+if TYPE_CHECKING:  # NumPy is imported where fingerprints are computed, not by canonical_url users
+    import numpy as np
 
 # --- tuning constants (see tests/fixtures/stories/README.md for how they were chosen) ---
 MAX_TOKENS = 2000  # tokens of body text used for fingerprints and verification
@@ -58,6 +61,7 @@ TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hmb_", "__hs", "itm_", "at_", "ga_"
 _AMP_HOSTS = ("amp.", "m.", "mobile.", "www.")
 _AMP_PATH = re.compile(r"(?:/amp|/amp\.html|\.amp)/?$", re.IGNORECASE)
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
+_SLASHES = re.compile(r"/{2,}")
 
 _WORD = re.compile(r"\w+")
 _DENSE_CHARS = (
@@ -110,10 +114,18 @@ def _splitmix_seq(seed: int, n: int) -> list[int]:
     return out
 
 
-# Stored keys and fingerprints depend on these constants: changing them means re-keying.
-_CHAR_COEF = np.array(_splitmix_seq(1, MAX_TOKEN_CHARS), dtype=np.uint64) | np.uint64(1)
-_MH_MUL = np.array(_splitmix_seq(2, BANDS * ROWS), dtype=np.uint64) | np.uint64(1)
-_MH_ADD = np.array(_splitmix_seq(3, BANDS * ROWS), dtype=np.uint64)
+@lru_cache(maxsize=1)
+def _hash_constants() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-position character coefficients, MinHash multipliers and offsets.
+
+    Stored keys and fingerprints depend on these constants: changing them means re-keying.
+    """
+    import numpy as np
+
+    char_coef = np.array(_splitmix_seq(1, MAX_TOKEN_CHARS), dtype=np.uint64) | np.uint64(1)
+    mh_mul = np.array(_splitmix_seq(2, BANDS * ROWS), dtype=np.uint64) | np.uint64(1)
+    mh_add = np.array(_splitmix_seq(3, BANDS * ROWS), dtype=np.uint64)
+    return char_coef, mh_mul, mh_add
 
 
 # --------------------------------------------------------------------------- URLs
@@ -146,13 +158,18 @@ def canonical_url(url: str) -> str:
     netloc = host if port is None or str(port) == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
     path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~%")
     path = _AMP_PATH.sub("", path)
-    path = re.sub(r"/{2,}", "/", path).rstrip("/") or "/"
-    query = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
-    ]
-    query.sort()
+    if "//" in path:
+        path = _SLASHES.sub("/", path)
+    path = path.rstrip("/") or "/"
+    query = ""
+    if parts.query:
+        pairs = [
+            (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+        ]
+        pairs.sort()
+        query = urlencode(pairs)
     # https and http serve the same article: the scheme is not part of its identity.
-    return urlunsplit(("https", netloc, path, urlencode(query), ""))
+    return urlunsplit(("https", netloc, path, query, ""))
 
 
 def _safe_port(parts) -> bool:
@@ -256,18 +273,22 @@ def _hash64(s: str) -> int:
 
 def _token_hashes(tokens: list[str]) -> np.ndarray:
     """Vectorised 64-bit hash of each token: code points times per-position constants."""
+    import numpy as np
+
     if tokens and max(map(len, tokens)) > MAX_TOKEN_CHARS:
         tokens = [t[:MAX_TOKEN_CHARS] for t in tokens]
     arr = np.array(tokens, dtype=str)
     width = arr.dtype.itemsize // 4
     codes = arr.view(np.uint32).reshape(len(tokens), width).astype(np.uint64)
     with np.errstate(over="ignore"):
-        acc = codes @ _CHAR_COEF[:width] if width else np.zeros(len(tokens), np.uint64)
+        acc = codes @ _hash_constants()[0][:width] if width else np.zeros(len(tokens), np.uint64)
     return _mix(acc.astype(np.uint64))
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
     """splitmix64 finaliser (vectorised, wrapping uint64 arithmetic)."""
+    import numpy as np
+
     x = x ^ (x >> np.uint64(30))
     x = x * np.uint64(0xBF58476D1CE4E5B9)
     x = x ^ (x >> np.uint64(27))
@@ -276,6 +297,8 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 
 def _shingle_hashes(tokens: list[str]) -> np.ndarray:
+    import numpy as np
+
     if not tokens:
         return np.zeros(0, dtype=np.uint64)
     th = _token_hashes(tokens)
@@ -290,6 +313,8 @@ def _shingle_hashes(tokens: list[str]) -> np.ndarray:
 
 
 def _simhash(hashes: np.ndarray) -> int:
+    import numpy as np
+
     if hashes.size == 0:
         return 0
     bits = np.unpackbits(hashes.astype("<u8").view(np.uint8)).reshape(-1, 64)
@@ -300,8 +325,11 @@ def _simhash(hashes: np.ndarray) -> int:
 
 
 def _minhash_bands(hashes: np.ndarray) -> list[int]:
+    import numpy as np
+
+    _, mh_mul, mh_add = _hash_constants()
     with np.errstate(over="ignore"):
-        perm = _mix(hashes[None, :] * _MH_MUL[:, None] + _MH_ADD[:, None])
+        perm = _mix(hashes[None, :] * mh_mul[:, None] + mh_add[:, None])
     mins = perm.min(axis=1).reshape(BANDS, ROWS)
     return [_hash64(",".join(str(int(v)) for v in row)) for row in mins]
 

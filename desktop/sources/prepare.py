@@ -9,6 +9,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from desktop.enrich.clean import html_to_text
+from desktop.enrich.sanitize import sanitize_html
+from desktop.enrich.stories import canonical_url
 from desktop.sources.feed import FeedParseError, ParsedEntry
 from desktop.store.ingest import PreparedEntry
 from desktop.timeutil import to_iso
@@ -38,10 +41,6 @@ def prepare_entry(
     entry: ParsedEntry, base_url: str, fetched_at: str, language: str | None
 ) -> PreparedEntry:
     """Sanitise one parsed entry and derive its stored fields."""
-    from desktop.enrich.clean import html_to_text
-    from desktop.enrich.sanitize import sanitize_html
-    from desktop.enrich.stories import canonical_url
-
     html = sanitize_html(entry.content_html or entry.summary_html or "", entry.url or base_url)
     text = html_to_text(html) if html else ""
     url = entry.url
