@@ -143,25 +143,7 @@ _ROW_SQL = (
 
 
 def _rows(conn: Any, sql: str, params: tuple[Any, ...]) -> list[ArticleRow]:
-    rows = [
-        ArticleRow(
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            r[7],
-            r[8],
-            bool(r[9]),
-            bool(r[10]),
-            bool(r[11]),
-            [],
-            r[12],
-        )
-        for r in conn.exec_driver_sql(sql, params).fetchall()
-    ]
+    rows = [ArticleRow.from_row(r) for r in conn.exec_driver_sql(sql, params).fetchall()]
     attach_topics(conn, rows)
     return rows
 
@@ -215,25 +197,7 @@ def sorted_page(
     )
     params.append(int(q.limit))
     raw = conn.exec_driver_sql(sql, tuple(params)).fetchall()
-    rows = [
-        ArticleRow(
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            r[7],
-            r[8],
-            bool(r[9]),
-            bool(r[10]),
-            bool(r[11]),
-            [],
-            r[12],
-        )
-        for r in raw
-    ]
+    rows = [ArticleRow.from_row(r) for r in raw]
     attach_topics(conn, rows)
     cursor = (raw[-1][13], raw[-1][0]) if len(raw) == int(q.limit) else None
     return rows, cursor

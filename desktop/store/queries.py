@@ -52,6 +52,15 @@ class ArticleRow:
     topics: list[str] = field(default_factory=list)
     folder: str | None = None
 
+    @classmethod
+    def from_row(cls, r: Any) -> ArticleRow:
+        """Build a row from (id, source_id, source, title, url, published, language,
+        title_language, story_id, read, flagged, archived, folder)."""
+        return cls(
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8],
+            bool(r[9]), bool(r[10]), bool(r[11]), [], r[12],
+        )  # fmt: skip
+
     def to_json(self) -> dict[str, Any]:
         """The contract shape of ``newsdesk list --json``."""
         return {
@@ -167,25 +176,7 @@ def list_articles(conn: Any, q: ArticleQuery) -> list[ArticleRow]:
         f"WHERE {' AND '.join(clauses)} ORDER BY a.published DESC, a.id DESC LIMIT ?"
     )
     params.append(int(q.limit))
-    rows = [
-        ArticleRow(
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            r[7],
-            r[8],
-            bool(r[9]),
-            bool(r[10]),
-            bool(r[11]),
-            [],
-            r[12],
-        )
-        for r in conn.exec_driver_sql(sql, tuple(params)).fetchall()
-    ]
+    rows = [ArticleRow.from_row(r) for r in conn.exec_driver_sql(sql, tuple(params)).fetchall()]
     attach_topics(conn, rows)
     return rows
 
