@@ -29,6 +29,10 @@ def test_the_resources_the_spec_bundles_exist() -> None:
         assert (REPO / "resources" / item).exists() or item == "samples", item
     assert (REPO / "resources" / "icons" / "newsdesk.svg").is_file()
     assert any((REPO / "resources" / "models").iterdir())
+    # everything the app reads from resources/ ships; only build-time material stays out
+    build_only = {"training", "metainfo"}
+    shipped = {p.name for p in (REPO / "resources").iterdir()} - build_only
+    assert shipped <= set(items), f"not bundled: {sorted(shipped - set(items))}"
 
 
 def test_the_entry_script_starts_workers_before_the_app() -> None:
