@@ -11,9 +11,8 @@ again). The article is queued for enrichment again, so language and topics
 come from the full text.
 
 "Fetched once": each attempt is recorded in ``full_articles`` (article id,
-time, extracted size, error). That table is created here on first use with
-``CREATE TABLE IF NOT EXISTS``; it belongs in the next schema migration
-(``ON DELETE CASCADE`` keeps it consistent with purges). Nothing here imports Qt.
+time, extracted size, error), a table of schema version 3 (``ON DELETE
+CASCADE`` keeps it consistent with purges). Nothing here imports Qt.
 """
 
 from __future__ import annotations
@@ -24,11 +23,6 @@ from typing import Any
 
 from desktop.timeutil import now_iso
 
-DDL = (
-    "CREATE TABLE IF NOT EXISTS full_articles ("
-    " article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,"
-    " fetched_at TEXT NOT NULL, chars INTEGER NOT NULL DEFAULT 0, error TEXT)"
-)
 MIN_CHARS = 200
 """Extractions shorter than this are treated as a failure (the summary stays)."""
 
@@ -48,23 +42,8 @@ class FullText:
     error: str | None = None
 
 
-def ensure_table(conn: Any) -> None:
-    """Create the ``full_articles`` table when it is missing (writer)."""
-    conn.exec_driver_sql(DDL)
-
-
-def _table_exists(conn: Any) -> bool:
-    return bool(
-        conn.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'full_articles'"
-        ).fetchone()
-    )
-
-
 def status(conn: Any, article_id: int) -> tuple[str | None, int, str | None] | None:
     """``(fetched_at, chars, error)`` of an earlier attempt, or None (reader)."""
-    if not _table_exists(conn):
-        return None
     row = conn.exec_driver_sql(
         "SELECT fetched_at, chars, error FROM full_articles WHERE article_id = ?", (article_id,)
     ).fetchone()
@@ -105,7 +84,6 @@ def extract(html: bytes | str, url: str) -> tuple[str, str]:
 
 def store(conn: Any, article_id: int, html: str, text: str, error: str | None) -> None:
     """Record an attempt; on success replace the article's body (writer)."""
-    ensure_table(conn)
     if error is None:
         conn.exec_driver_sql(
             "UPDATE articles SET content_html = ?, text = ?, enriched = 0 WHERE id = ?",
@@ -157,7 +135,7 @@ def wanted_ids(conn: Any, ids: list[int]) -> list[int]:
 
     if not ids:
         return []
-    done = "AND a.id NOT IN (SELECT article_id FROM full_articles)" if _table_exists(conn) else ""
+    done = "AND a.id NOT IN (SELECT article_id FROM full_articles)"
     return [
         r[0]
         for r in conn.exec_driver_sql(
