@@ -13,15 +13,20 @@ Design (measured in ``tests/benchmarks/bench_language.py``):
    with high probability, that is the answer.
 3. Otherwise an ensemble: py3langid's byte n-gram naive Bayes (``langid_ngram``,
    scores per byte-length as py3langid's confidence) plus ``FT_WEIGHT`` x the log of
-   fastText's probability, over the routed candidates and *guard* languages (close
-   neighbours outside the set: Catalan, Slovak, Malay, Macedonian, Urdu...). A guard
-   that clearly wins gives ``und`` instead of a forced near neighbour. A small
-   penalty per letter that a language's alphabet lacks (ы for uk/bg, ї for ru...).
+   fastText's probability plus ``WORD_WEIGHT`` x the common-word log10 likelihood
+   (``langid_words``, wordfreq's most frequent words; the layer that lifts word pairs
+   and headlines), over the routed candidates and *guard* languages (close neighbours
+   outside the set: Catalan, Slovak, Malay, Macedonian, Urdu...). A guard that wins
+   gives ``und`` (low confidence) instead of a forced near neighbour. A small penalty
+   per letter that a language's alphabet lacks (ы for uk/bg, ї for ru, پ for ar...).
+   Han text without kana leans to Chinese (``HAN_ZH_PRIOR``).
 4. Confidence is the softmax of the combined scores; below ``threshold`` the answer
-   is ``und``. Short texts (headlines, fragments) also need ``SHORT_THRESHOLD``.
+   is ``und``. Short texts need ``SHORT_THRESHOLD``, and fragments of one or two words
+   ``FRAGMENT_THRESHOLD``: on word pairs that trades coverage (~83%) for precision
+   (~99.3%).
 
 Constants were tuned on the odd lines of lingua-testdata; the bench reports the even
-lines apart. Models (~1 s, ~80 MB) load lazily or through
+lines apart. Models (~1-2 s, ~115 MB) load lazily or through
 :meth:`LanguageDetector.load`; after that the detector is read-only and safe to share
 between threads. Pickling keeps only the settings: a worker process re-loads.
 """
@@ -37,9 +42,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from desktop.enrich.langid_words import OOV_LOG10
+
 if TYPE_CHECKING:
     from desktop.enrich.langid_fasttext import FastTextScorer
     from desktop.enrich.langid_ngram import NgramScorer
+    from desktop.enrich.langid_words import WordScorer
 
 LANGUAGES: tuple[str, ...] = (
     "en", "de", "fr", "es", "it", "pt", "ru", "uk", "bg", "pl", "nl", "sv", "tr",
@@ -50,13 +58,19 @@ UNKNOWN = "und"
 # Tuned on the odd lines of lingua-testdata (see the bench).
 DEFAULT_THRESHOLD = 0.1  # minimum confidence to answer
 SHORT_LETTERS = 25  # texts with fewer letters than this are "short"...
-SHORT_THRESHOLD = 0.2  # ...and need at least this confidence
+SHORT_THRESHOLD = 0.2  # ...and need at least this confidence...
+FRAGMENT_WORDS = 2  # ...and short texts of at most this many words (fragments)...
+FRAGMENT_THRESHOLD = 0.7  # ...this much from the models (not from a one-language script)
 FT_WEIGHT = 0.5  # weight of log(fastText probability) against the n-gram score
 FT_FLOOR = 1e-2  # probability given to labels outside fastText's top FT_TOP_K
 FT_TOP_K = 30
 FAST_MIN_LETTERS = 60  # the fastText-only path needs at least this many letters...
 FAST_MIN_PROB = 0.9  # ...and this probability for its best label
-GUARD_MARGIN = 1.5  # a guard must beat the best supported language by this
+WORD_WEIGHT = 2.0  # weight of the common-word log10 likelihood (langid_words)...
+WORD_POWER = 0.5  # ...divided by (words found) ** WORD_POWER
+WORD_NEUTRAL = 0.0  # a language without a word list scores this far from best to all-unknown
+HAN_ZH_PRIOR = 2.0  # Han characters without kana: log-score bonus for Chinese over Japanese
+GUARD_MARGIN = 2.5  # a guard must beat the best supported language by this
 ALPHABET_PENALTY = 1.0  # raw log-score cost of one letter outside a language's alphabet
 NON_LATIN_RATIO = 0.3  # a non-Latin script wins if its letters >= this x Latin letters
 MAX_SAMPLE_CHARS = 500  # characters of a long body that are looked at (speed)
@@ -209,12 +223,14 @@ class _Prepared:
     sample: str
     script: str
     letters: int
+    fragment: bool  # short, and at most FRAGMENT_WORDS words
 
 
 @dataclass
 class _Models:
     ngram: NgramScorer
     fasttext: FastTextScorer
+    words: WordScorer
 
 
 def _dominant_script(sample: str) -> tuple[str, int]:
@@ -285,14 +301,17 @@ class LanguageDetector:
         return self._models is not None
 
     def load(self) -> None:
-        """Load the models now (slow: ~1 s); call it off the UI thread."""
+        """Load the models now (slow: ~1-2 s, ~115 MB); call it off the UI thread."""
         if self._models is None:
             with self._lock:
                 if self._models is None:
                     from desktop.enrich.langid_fasttext import FastTextScorer
                     from desktop.enrich.langid_ngram import NgramScorer
+                    from desktop.enrich.langid_words import WordScorer
 
-                    self._models = _Models(NgramScorer(self._supported | GUARDS), FastTextScorer())
+                    self._models = _Models(
+                        NgramScorer(self._supported | GUARDS), FastTextScorer(), WordScorer()
+                    )
 
     def detect(self, text: str) -> LanguageGuess:
         """The language of ``text``, or ``und`` when there is too little evidence."""
@@ -310,7 +329,10 @@ class LanguageDetector:
         ngram = _ngram_scores(models.ngram, prepared, candidates)
         if ngram is None:
             return _UNKNOWN_GUESS
-        return self._combine(ngram, ft, prepared.letters)
+        words = _word_scores(models.words, prepared.sample, ngram)
+        if prepared.script == "han" and "zh" in ngram:
+            ngram["zh"] += HAN_ZH_PRIOR
+        return self._combine(ngram, ft, words, prepared)
 
     def detect_article(self, title: str, body_text: str) -> ArticleLanguage:
         """Body language first (headline only when the body has no text), and the headline's."""
@@ -349,7 +371,8 @@ class LanguageDetector:
             return self._final(single, min(1.0, letters / total), letters)
         if sample.isupper():
             sample = sample.lower()
-        return _Prepared(unicodedata.normalize("NFC", sample), script, letters)
+        fragment = letters < SHORT_LETTERS and len(_TOKEN_RE.findall(sample)) <= FRAGMENT_WORDS
+        return _Prepared(unicodedata.normalize("NFC", sample), script, letters, fragment)
 
     def _fast_answer(
         self, ft: dict[str, float], candidates: Sequence[str], letters: int
@@ -364,11 +387,16 @@ class LanguageDetector:
         return None
 
     def _combine(
-        self, ngram: dict[str, float], ft: dict[str, float], letters: int
+        self,
+        ngram: dict[str, float],
+        ft: dict[str, float],
+        words: dict[str, float],
+        prepared: _Prepared,
     ) -> LanguageGuess:
-        """Ensemble of the n-gram scores and fastText's log-probabilities."""
+        """Ensemble of the n-gram scores, fastText's log-probabilities and common words."""
         combined = {
-            c: s + FT_WEIGHT * math.log(ft.get(c, 0.0) + FT_FLOOR) for c, s in ngram.items()
+            c: s + FT_WEIGHT * math.log(ft.get(c, 0.0) + FT_FLOOR) + words.get(c, 0.0)
+            for c, s in ngram.items()
         }
         inside = {c: s for c, s in combined.items() if c in self._supported}
         if not inside:
@@ -379,12 +407,15 @@ class LanguageDetector:
             return _UNKNOWN_GUESS
         top = max(combined.values())
         total = sum(math.exp(s - top) for s in combined.values())
-        return self._final(code, math.exp(inside[code] - top) / total, letters)
+        confidence = math.exp(inside[code] - top) / total
+        return self._final(code, confidence, prepared.letters, prepared.fragment)
 
-    def _final(self, code: str, confidence: float, letters: int) -> LanguageGuess:
+    def _final(
+        self, code: str, confidence: float, letters: int, fragment: bool = False
+    ) -> LanguageGuess:
         need = self.threshold
         if letters < SHORT_LETTERS:
-            need = max(need, SHORT_THRESHOLD)
+            need = max(need, FRAGMENT_THRESHOLD if fragment else SHORT_THRESHOLD)
         if confidence < need:
             return LanguageGuess(UNKNOWN, confidence)
         return LanguageGuess(code, confidence)
@@ -405,6 +436,23 @@ def _ngram_scores(
         for code, penalty in zip(candidates, penalties, strict=True)
         if code in raw
     }
+
+
+def _word_scores(model: WordScorer, sample: str, ngram: dict[str, float]) -> dict[str, float]:
+    """Weighted common-word log-likelihoods of the candidates, relative to the best.
+
+    A candidate without a word list scores ``WORD_NEUTRAL`` of the way from the best to
+    "no word known" (0: words are no evidence against it).
+    """
+    if not WORD_WEIGHT:
+        return {}
+    raw, found = model.scores(sample, ngram)
+    if not raw:
+        return {}
+    best = max(raw.values())
+    neutral = best - WORD_NEUTRAL * (best - found * OOV_LOG10)
+    scale = WORD_WEIGHT / found**WORD_POWER
+    return {c: (raw.get(c, neutral) - best) * scale for c in ngram}
 
 
 _LATIN_MODEL = (

@@ -209,8 +209,8 @@ def test_pickle_and_threads(detector: LanguageDetector) -> None:
     assert Counter(results) == Counter({"de": 200, "fr": 200})
 
 
-def _sample_accuracy(detector: LanguageDetector, kind: str) -> tuple[float, float]:
-    """(accuracy, precision when answered) on the first 100 lines per language."""
+def _sample_accuracy(detector: LanguageDetector, kind: str) -> tuple[float, float, float]:
+    """(accuracy, coverage, precision when answered) on the first 100 lines per language."""
     data = lingua_dir()
     if data is None:
         pytest.skip("shared lingua-testdata not found")
@@ -222,23 +222,26 @@ def _sample_accuracy(detector: LanguageDetector, kind: str) -> tuple[float, floa
             total += 1
             correct += code == lang
             answered += code != UNKNOWN
-    return correct / total, correct / answered
+    return correct / total, answered / total, correct / answered
 
 
 def test_sentence_accuracy_on_lingua_sample(detector: LanguageDetector) -> None:
     """100 sentences per language (the first 100 lines); guards against regressions."""
-    accuracy, precision = _sample_accuracy(detector, "sentences")
-    # Measured 0.9948 (und counted wrong; 13 of 2,500 lines, most in the noisy cs file).
-    assert accuracy >= 0.994
+    accuracy, _, precision = _sample_accuracy(detector, "sentences")
+    # Measured 0.9964, precision 0.9980 (und counted wrong; most misses are in the noisy
+    # cs file: English titles, Polish lines).
+    assert accuracy >= 0.995
     assert precision >= 0.996
 
 
 def test_word_pair_accuracy_on_lingua_sample(detector: LanguageDetector) -> None:
-    """Headline-like fragments: 100 word pairs per language."""
-    accuracy, precision = _sample_accuracy(detector, "word-pairs")
-    # Measured 0.9108 (precision 0.9436); the issue's goal of 0.96 is not reached.
-    assert accuracy >= 0.905
-    assert precision >= 0.935
+    """Headline-like fragments: 100 word pairs per language. One- or two-word texts need a
+    high confidence, so the issue's alternative goal applies: >= 99% correct when answering
+    >= 80%."""
+    _, coverage, precision = _sample_accuracy(detector, "word-pairs")
+    # Measured coverage 0.8528, precision 0.9939.
+    assert coverage >= 0.83
+    assert precision >= 0.99
 
 
 def test_mixed_scripts_follow_the_non_latin_text(detector: LanguageDetector) -> None:
@@ -287,3 +290,38 @@ def test_fasttext_model_is_shipped_and_never_downloaded(tmp_path: Path) -> None:
         FastTextScorer(tmp_path / "missing.ftz")
     probs = FastTextScorer().probabilities("Der Präsident sagte,\ndie Gespräche gehen weiter.", 5)
     assert max(probs, key=probs.__getitem__) == "de" and len(probs) <= 5
+
+
+def test_word_table_is_shipped_and_ranks_common_words() -> None:
+    from desktop.enrich.langid_words import WordScorer, model_path, words_of
+
+    assert model_path().is_file()
+    notice = (model_path().parent / "README.md").read_text(encoding="utf-8")
+    assert "wordfreq" in notice and "CC BY-SA 4.0" in notice
+    # Persian text typed with Arabic yeh/kaf is keyed like the Persian forms.
+    assert words_of("كشيدند می\u200cدهد l'homme İstanbul") == [
+        "کشیدند",
+        "می\u200cدهد",
+        "l",
+        "homme",
+        "istanbul",
+    ]
+    scorer = WordScorer()
+    for text, want, rival in (
+        ("entre verde", "pt", "ro"),
+        ("los campos", "es", "pt"),
+        ("увеличение капитала", "ru", "uk"),
+        ("които бяха", "bg", "ru"),
+        ("مجموعه مقالات", "fa", "ar"),
+        ("zpráva vlády", "cs", "pl"),
+    ):
+        scores, found = scorer.scores(text, (want, rival))
+        assert found == 2 and scores[want] > scores[rival], text
+    assert scorer.scores("qqqxz zzkvw", ("en", "de")) == ({}, 0)
+
+
+def test_word_table_missing_raises(tmp_path: Path) -> None:
+    from desktop.enrich.langid_words import WordScorer
+
+    with pytest.raises(FileNotFoundError):
+        WordScorer(tmp_path / "missing.npz")
