@@ -10,6 +10,14 @@ commit"): each writer transaction carries up to :data:`BATCH_SOURCES` sources
 (or :data:`BATCH_ENTRIES` entries), each inside its own savepoint, so one
 source's fault rolls back only that source. A refresh of many sources thus
 commits a few dozen short transactions instead of one per source.
+
+A batch goes to the writer once it is full, once every source still being
+refreshed is waiting for it, or :data:`GATHER_SECONDS` after its first update,
+whichever comes first: transactions stay large even when the writer keeps up
+(each one has a fixed cost, and FTS indexing is cheaper in bulk). A batch that
+stores articles indexes them for search in one statement at its end
+(:func:`desktop.store.ingest.defer_fts`), and never holds two updates of one
+source (so no article it inserted is updated again before being indexed).
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ BATCH_SOURCES = 64
 """Most source updates per writer transaction."""
 BATCH_ENTRIES = 2500
 """Entries after which a writer transaction closes (keeps transactions short)."""
+GATHER_SECONDS = 0.25
+"""Longest wait for more source updates before a batch goes to the writer."""
 
 
 @dataclass(slots=True)
@@ -132,12 +142,30 @@ class _Op:
     args: tuple[Any, ...]
     weight: int
     future: asyncio.Future[Any]
+    key: object = None
+    """Ops with the same key never share a batch (one source's updates)."""
+    articles: bool = False
+    """Whether the op inserts articles (the batch then defers FTS indexing)."""
 
 
 def _write_batch(
+    conn: Any,
+    ops: Sequence[tuple[Callable[..., Any], tuple[Any, ...]]],
+    articles: bool = False,
+) -> list[tuple[bool, Any]]:
+    """Run each op in its own savepoint; returns ``(ok, result-or-exception)`` per op.
+
+    With ``articles``, new articles are indexed for search once, after every op.
+    """
+    deferred = ingest.defer_fts(conn) if articles else None
+    out = _run_ops(conn, ops)
+    ingest.index_deferred(conn, deferred)
+    return out
+
+
+def _run_ops(
     conn: Any, ops: Sequence[tuple[Callable[..., Any], tuple[Any, ...]]]
 ) -> list[tuple[bool, Any]]:
-    """Run each op in its own savepoint; returns ``(ok, result-or-exception)`` per op."""
     out: list[tuple[bool, Any]] = []
     for fn, args in ops:
         conn.exec_driver_sql("SAVEPOINT newsdesk_source")
@@ -160,11 +188,45 @@ class _GroupWriter:
         self.db = db
         self._pending: list[_Op] = []
         self._flusher: asyncio.Task[None] | None = None
+        self._working: set[object] = set()
+        self._weight = 0
+        self._ready = asyncio.Event()
 
-    async def write(self, fn: Callable[..., Any], *args: Any, weight: int = 1) -> Any:
-        """Run ``fn(conn, *args)`` atomically in the next group transaction."""
+    def started(self, key: object) -> None:
+        """``key`` is being refreshed: a batch may wait for its update."""
+        self._working.add(key)
+
+    def finished(self, key: object) -> None:
+        """``key`` will send no (more) update that a batch should wait for."""
+        self._working.discard(key)
+        self._check_ready()
+
+    def _check_ready(self) -> None:
+        if self._pending and (
+            not self._working
+            or self._weight >= BATCH_ENTRIES
+            or len(self._pending) >= BATCH_SOURCES
+        ):
+            self._ready.set()
+
+    async def write(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        weight: int = 1,
+        key: object = None,
+        articles: bool = False,
+    ) -> Any:
+        """Run ``fn(conn, *args)`` atomically in the next group transaction.
+
+        ``key`` (e.g. the source id) keeps two ops apart; ``articles`` says the op
+        inserts articles.
+        """
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Op(fn, args, weight, future))
+        self._pending.append(_Op(fn, args, weight, future, key, articles))
+        self._weight += weight
+        self._working.discard(key)
+        self._check_ready()
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
         return await future
@@ -178,25 +240,42 @@ class _GroupWriter:
         for op in self._pending:
             op.future.cancel()
         self._pending.clear()
+        self._weight = 0
 
     def _take(self) -> list[_Op]:
         batch: list[_Op] = []
+        keys: set[object] = set()
         weight = 0
         while self._pending and len(batch) < BATCH_SOURCES:
-            if batch and weight + self._pending[0].weight > BATCH_ENTRIES:
+            head = self._pending[0]
+            if batch and weight + head.weight > BATCH_ENTRIES:
                 break
-            op = self._pending.pop(0)
-            batch.append(op)
-            weight += op.weight
+            if head.key is not None and head.key in keys:
+                break
+            batch.append(self._pending.pop(0))
+            keys.add(head.key)
+            weight += head.weight
+        self._weight -= weight
         return batch
+
+    async def _gather(self) -> None:
+        """Wait until the pending ops make a batch worth a transaction (see the module doc)."""
+        self._check_ready()
+        if not self._ready.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), GATHER_SECONDS)
+        self._ready.clear()
 
     async def _flush(self) -> None:
         while self._pending:
             await asyncio.sleep(0)  # let ops that are ready in this loop turn join the batch
+            await self._gather()
             batch = self._take()
             try:
                 results = await self.db.write_async(
-                    _write_batch, [(op.fn, op.args) for op in batch]
+                    _write_batch,
+                    [(op.fn, op.args) for op in batch],
+                    any(op.articles for op in batch),
                 )
             except asyncio.CancelledError:
                 for op in batch:
@@ -245,7 +324,11 @@ class Refresher:
 
             async def one(row: tuple[Any, ...]) -> None:
                 async with gate:
-                    outcome = await self._refresh_one(fetcher, writer, row)
+                    writer.started(row[0])
+                    try:
+                        outcome = await self._refresh_one(fetcher, writer, row)
+                    finally:
+                        writer.finished(row[0])
                 report.outcomes.append(outcome)
                 if self.progress:
                     self.progress(len(report.outcomes), total, outcome)
@@ -276,7 +359,8 @@ class Refresher:
                         retry_after=result.retry_after,
                         gone=result.gone,
                         refresh_minutes=minutes,
-                    )
+                    ),
+                    key=source_id,
                 )
                 if result.gone:
                     outcome.error = f"{result.error}: the source was disabled"
@@ -291,7 +375,8 @@ class Refresher:
                         last_modified=result.last_modified,
                         moved_to=result.permanent_url,
                         refresh_minutes=minutes,
-                    )
+                    ),
+                    key=source_id,
                 )
                 return outcome
             loop = asyncio.get_running_loop()
@@ -308,11 +393,19 @@ class Refresher:
                 await writer.write(
                     lambda c: ingest.record_failure(
                         c, source_id, feed.error or "not a feed", refresh_minutes=minutes
-                    )
+                    ),
+                    key=source_id,
                 )
                 return outcome
             written = await writer.write(
-                _store_feed, source_id, result, feed, minutes, weight=len(feed.entries) or 1
+                _store_feed,
+                source_id,
+                result,
+                feed,
+                minutes,
+                weight=len(feed.entries) or 1,
+                key=source_id,
+                articles=bool(feed.entries),
             )
             outcome.status = "ok"
             outcome.new = len(written.new_ids)
@@ -328,6 +421,7 @@ class Refresher:
             outcome.error = f"internal error: {type(exc).__name__}: {exc}"
             with contextlib.suppress(Exception):
                 await writer.write(
-                    lambda c: ingest.record_failure(c, source_id, outcome.error or "")
+                    lambda c: ingest.record_failure(c, source_id, outcome.error or ""),
+                    key=source_id,
                 )
             return outcome

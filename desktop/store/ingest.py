@@ -3,6 +3,15 @@
 Articles are upserted by ``(source_id, entry_key)``: a refetch never
 duplicates, an updated entry replaces its content, and triage state (its own
 table) is never touched. Entries whose key has a tombstone are skipped.
+
+Full-text indexing: the ``articles_fts_ai`` trigger indexes each inserted row,
+which costs about twice as much as indexing the same rows with one statement.
+A writer transaction that inserts many articles (a refresh) may therefore call
+:func:`defer_fts` first and :func:`index_deferred` last: the trigger is dropped
+and re-created *inside* that transaction, so other connections only ever see
+the schema with the trigger (and a crash rolls both back), and the new rows are
+indexed with one ``INSERT … SELECT`` before the commit. Search finds them as
+soon as the transaction commits, exactly as with the trigger.
 """
 
 from __future__ import annotations
@@ -59,6 +68,52 @@ _UPSERT = (
     "feed_language = excluded.feed_language, enriched = 0 "
     "WHERE articles.content_hash != excluded.content_hash"
 )
+
+
+_FTS_TRIGGER = "articles_fts_ai"
+_FTS_TRIGGER_SQL = (
+    "CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles BEGIN "
+    "INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END"
+)
+"""The insert trigger as the schema defines it; any other form is never suspended."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeferredFts:
+    """What :func:`index_deferred` needs: the trigger to restore and the last id before."""
+
+    trigger_sql: str
+    max_id: int
+
+
+def defer_fts(conn: Any) -> DeferredFts | None:
+    """Suspend per-row FTS indexing of new articles for the current transaction.
+
+    Returns None (nothing suspended; the trigger keeps indexing) when the schema's
+    insert trigger is missing or not the one this module knows how to replace.
+    The caller must call :func:`index_deferred` before committing; articles
+    inserted in between must not be updated again in the same transaction.
+    """
+    row = conn.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_FTS_TRIGGER,)
+    ).fetchone()
+    if row is None or " ".join(str(row[0]).split()) != _FTS_TRIGGER_SQL:
+        return None
+    max_id = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM articles").scalar()
+    conn.exec_driver_sql(f"DROP TRIGGER {_FTS_TRIGGER}")
+    return DeferredFts(str(row[0]), int(max_id))
+
+
+def index_deferred(conn: Any, deferred: DeferredFts | None) -> None:
+    """Index the articles inserted since :func:`defer_fts` and restore the trigger."""
+    if deferred is None:
+        return
+    conn.exec_driver_sql(
+        "INSERT INTO articles_fts (rowid, title, text) "
+        "SELECT id, title, text FROM articles WHERE id > ? ORDER BY id",
+        (deferred.max_id,),
+    )
+    conn.exec_driver_sql(deferred.trigger_sql)
 
 
 def write_entries(

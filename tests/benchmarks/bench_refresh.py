@@ -12,7 +12,10 @@ fresh data folder and measures, each as a subprocess:
    concurrency (connections per host), bodies decoded and discarded; warm = all 304;
 2. floor B, "parse only": ``desktop.sources.parse.parse_feed`` over the
    pre-downloaded bodies, plain ``fastfeedparser`` for reference, and the whole
-   CPU stage ``prepare_feed`` (parse + sanitise + plain text) for attribution;
+   CPU stage ``prepare_feed`` (parse + sanitise + plain text) for attribution,
+   then the same plus storing every feed through the refresh's own group writes
+   into a fresh database (the difference is the writer's share: upsert, triage
+   rows, FTS indexing);
 3. Newsdesk cold: ``fetch --all --no-enrich`` (then checked: article count = N×M
    and ``list --search`` finds the last feed's items through FTS);
 4. Newsdesk warm: the same again (the farm's /stats must show N × 304);
@@ -249,10 +252,48 @@ def _floor_parse(args: argparse.Namespace) -> int:
         from desktop.timeutil import now_iso
 
         now = now_iso()
+        feeds = []
         for body, url, ctype in docs:
-            entries += len(prepare_feed(body, url, ctype, now).entries)
+            feeds.append(prepare_feed(body, url, ctype, now))
+            entries += len(feeds[-1].entries)
+        if args.parser == "store":
+            _store_all(root, [d[1] for d in docs], feeds)
     print(f"entries {entries}")
     return 0
+
+
+def _store_all(root: Path, urls: list[str], feeds: list) -> None:
+    """Write prepared feeds the way a refresh does (group transactions, one writer)."""
+    from desktop.sources import refresh
+    from desktop.sources.feed import FetchResult
+    from desktop.store.database import Database
+
+    with tempfile.TemporaryDirectory(prefix="bench-store-", dir=root) as tmp:
+        db = Database(Path(tmp) / "store.sqlite3")
+        try:
+            ids = db.write(
+                lambda conn: [
+                    conn.exec_driver_sql(
+                        "INSERT INTO sources (url, created_at) VALUES (?, '2026-01-01T00:00:00Z') "
+                        "RETURNING id",
+                        (url,),
+                    ).scalar()
+                    for url in urls
+                ]
+            )
+            batch: list = []
+            weight = 0
+            for sid, url, feed in zip(ids, urls, feeds, strict=True):
+                result = FetchResult(url=url, final_url=url, status=200)
+                batch.append((refresh._store_feed, (sid, result, feed, 60)))
+                weight += len(feed.entries)
+                if weight >= refresh.BATCH_ENTRIES or len(batch) >= refresh.BATCH_SOURCES:
+                    db.write(refresh._write_batch, batch, True)
+                    batch, weight = [], 0
+            if batch:
+                db.write(refresh._write_batch, batch, True)
+        finally:
+            db.close()
 
 
 def _lag_probe(args: argparse.Namespace) -> int:
@@ -567,6 +608,7 @@ def run_benchmark(
                     ("ours", "floor B: parse_feed"),
                     ("fastfeedparser", "floor B: fastfeedparser"),
                     ("prepare", "ref: prepare_feed (1 core)"),
+                    ("store", "ref: prepare + store (1 core)"),
                 ):
                     run = measure(
                         label, [*me, "--floor-parse", str(bodies), "--parser", parser], _env()

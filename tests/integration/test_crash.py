@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -38,6 +39,19 @@ def _make_feeds(folder: Path, count: int, items: int) -> list[Path]:
         )
         paths.append(path)
     return paths
+
+
+def _search_index_intact(path: Path) -> None:
+    """A kill mid-batch (FTS trigger suspended) leaves the trigger and a consistent index."""
+    conn = sqlite3.connect(path)
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
+        assert "articles_fts_ai" in names
+        conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+        indexed = conn.execute("SELECT count(*) FROM articles_fts_docsize").fetchone()[0]
+        assert indexed == conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    finally:
+        conn.close()
 
 
 @pytest.mark.slow
@@ -81,6 +95,7 @@ def test_sigkill_mid_fetch_loses_nothing_committed(tmp_path: Path) -> None:
         proc.wait()
         ok, message = integrity_ok(data / "newsdesk.sqlite3")
         assert ok, f"attempt {attempt}: {message}"
+        _search_index_intact(data / "newsdesk.sqlite3")
         rows = run_json(data, "list", "--view", "all", "--json", "--limit", "100000")
         by_id = {r["id"]: r for r in rows}
         assert {i for i in flagged if by_id[i]["flagged"]} == flagged

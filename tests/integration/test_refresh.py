@@ -201,3 +201,76 @@ def test_warm_refresh_reuses_connections(desk, feed_server) -> None:
     report = refresh(desk, ids)
     assert report.count("not_modified") == 12
     assert feed_server.connections <= 6, feed_server.connections
+
+
+def test_search_finds_new_articles_when_refresh_returns(desk, feed_server) -> None:
+    body = (FEEDS / "index-of-news.rss").read_bytes()
+    sids = [add_source(desk, feed_server.add(f"/s{i}.rss", body), "") for i in range(3)]
+    report = refresh(desk, sids)
+    assert report.new_articles == 21, report.failures
+    titles = [r.title for r in desk.list_articles(ArticleQuery(view="all"))]
+    word = max(titles[0].split(), key=len)
+    found = desk.list_articles(ArticleQuery(search=word))
+    assert {r.source_id for r in found if r.title == titles[0]} == set(sids)
+
+
+def _counting_batches(monkeypatch) -> list[int]:
+    from desktop.sources import refresh as module
+
+    sizes: list[int] = []
+    real = module._write_batch
+
+    def counted(conn, ops, articles=False):
+        sizes.append(len(ops))
+        return real(conn, ops, articles)
+
+    monkeypatch.setattr(module, "_write_batch", counted)
+    return sizes
+
+
+def _op(conn, value):
+    return conn.exec_driver_sql("SELECT ?", (value,)).scalar()
+
+
+def test_group_writer_waits_for_sources_still_working(desk, monkeypatch) -> None:
+    from desktop.sources import refresh as module
+
+    monkeypatch.setattr(module, "GATHER_SECONDS", 30.0)
+    sizes = _counting_batches(monkeypatch)
+
+    async def scenario() -> list[object]:
+        writer = module._GroupWriter(desk.db)
+        for key in "abc":
+            writer.started(key)
+        first = [asyncio.create_task(writer.write(_op, k, key=k)) for k in "ab"]
+        await asyncio.sleep(0.2)
+        assert not any(t.done() for t in first), "c is still working: the batch waits"
+        writer.finished("c")  # c ends without an update: nothing left to wait for
+        done = await asyncio.gather(*first)
+        # two updates of one source never share a transaction
+        writer.started("d")
+        same = [asyncio.create_task(writer.write(_op, n, key="d")) for n in (1, 2)]
+        done += await asyncio.gather(*same)
+        await writer.aclose()
+        return done
+
+    assert asyncio.run(scenario()) == ["a", "b", 1, 2]
+    assert sizes == [2, 1, 1]
+
+
+def test_group_writer_does_not_wait_forever(desk, monkeypatch) -> None:
+    from desktop.sources import refresh as module
+
+    monkeypatch.setattr(module, "GATHER_SECONDS", 0.05)
+    sizes = _counting_batches(monkeypatch)
+
+    async def scenario() -> object:
+        writer = module._GroupWriter(desk.db)
+        writer.started("slow")
+        writer.started("quick")
+        value = await asyncio.wait_for(writer.write(_op, "quick", key="quick"), 5)
+        await writer.aclose()
+        return value
+
+    assert asyncio.run(scenario()) == "quick"
+    assert sizes == [1]

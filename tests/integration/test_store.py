@@ -230,3 +230,98 @@ def test_languages_shown_filter_keeps_unknown_visible(desk) -> None:
     shown = {r.id for r in desk.list_articles(q)}
     assert shown == {ids[0], ids[2], ids[3]}
     assert desk.db.read(count_articles, q) == 3
+
+
+def _fts_ok(db: Database) -> None:
+    """The FTS index agrees with the articles table, and the insert trigger is in place."""
+
+    def check(conn):
+        conn.exec_driver_sql(
+            "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)"
+        )
+        return conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_fts_ai'"
+        ).scalar()
+
+    assert db.write(check) is not None
+
+
+def _titles(desk, search: str) -> list[str]:
+    return sorted(r.title for r in desk.list_articles(ArticleQuery(search=search)))
+
+
+def test_deferred_fts_indexes_a_batch_like_the_trigger(desk) -> None:
+    from desktop.sources.refresh import _write_batch
+    from desktop.store.ingest import write_entries
+    from desktop.timeutil import now_iso
+
+    a, b, c = (add_source(desk, f"https://example.org/{n}") for n in "abc")
+    ingest(desk, a, [entry("old", "Old quokka news", "Before the batch")])
+    trigger = desk.db.read(
+        lambda conn: conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = 'articles_fts_ai'"
+        ).scalar()
+    )
+
+    def broken(conn, source_id, entries, at):
+        write_entries(conn, source_id, entries, at)
+        raise RuntimeError("this source's update fails after writing")
+
+    now = now_iso()
+    out = desk.db.write(
+        _write_batch,
+        [
+            (write_entries, (a, [entry("old", "Old quokka news", "Rewritten wombat")], now)),
+            (write_entries, (b, [entry("b1", "Platypus report"), entry("b2", "Numbat")], now)),
+            (broken, (c, [entry("c1", "Echidna rollback")], now)),
+        ],
+        True,
+    )
+    assert [ok for ok, _ in out] == [True, True, False]
+    assert _titles(desk, "platypus") == ["Platypus report"]
+    assert _titles(desk, "numbat") == ["Numbat"]
+    assert _titles(desk, "echidna") == [], "a rolled-back source leaves nothing in the index"
+    assert _titles(desk, "wombat") == ["Old quokka news"], "updates still reindex"
+    assert _titles(desk, "before") == []
+    _fts_ok(desk.db)
+    assert (
+        desk.db.read(
+            lambda conn: conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'articles_fts_ai'"
+            ).scalar()
+        )
+        == trigger
+    )
+    # outside a batch the restored trigger indexes as before
+    ingest(desk, c, [entry("c2", "Bilby after")])
+    assert _titles(desk, "bilby") == ["Bilby after"]
+    _fts_ok(desk.db)
+
+
+def test_deferred_fts_leaves_an_unknown_trigger_alone(desk) -> None:
+    from desktop.store.ingest import defer_fts, index_deferred
+
+    sid = add_source(desk)
+    custom = (
+        "CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles BEGIN "
+        "INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, "
+        "new.text || ' extra'); END"
+    )
+
+    def swap(conn):
+        conn.exec_driver_sql("DROP TRIGGER articles_fts_ai")
+        conn.exec_driver_sql(custom)
+
+    desk.db.write(swap)
+
+    def batch(conn):
+        deferred = defer_fts(conn)
+        from desktop.store.ingest import write_entries
+        from desktop.timeutil import now_iso
+
+        write_entries(conn, sid, [entry("x", "Kiwi")], now_iso())
+        index_deferred(conn, deferred)
+        return deferred
+
+    assert desk.db.write(batch) is None
+    assert _titles(desk, "extra") == ["Kiwi"], "the custom trigger did the indexing"
