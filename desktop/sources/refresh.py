@@ -100,7 +100,9 @@ def _load_sources(conn: Any, ids: Sequence[int]) -> list[tuple[Any, ...]]:
 
     return conn.exec_driver_sql(
         "SELECT id, url, title, etag, last_modified, refresh_minutes, username FROM sources "
-        "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+        "WHERE id IN (SELECT value FROM json_each(?)) "
+        # Sources owned by a feed-server account are fetched by that server (desktop.sync).
+        "AND id NOT IN (SELECT source_id FROM account_sources) ORDER BY id",
         (json.dumps(list(ids)),),
     ).fetchall()
 

@@ -11,7 +11,12 @@ from __future__ import annotations
 import importlib
 import sqlite3
 
-STEPS: tuple[str, ...] = ("v0001_initial", "v0002_counts", "v0003_full_articles")
+STEPS: tuple[str, ...] = (
+    "v0001_initial",
+    "v0002_counts",
+    "v0003_full_articles",
+    "v0004_accounts",  # issue 7: sync with feed servers
+)
 """Module names, in order; the schema version is the length of this tuple."""
 
 LATEST = len(STEPS)
