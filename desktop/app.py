@@ -1,7 +1,11 @@
 """Composition root of the window: build the objects, pass them in, run the loop.
 
-The window appears first; the database (and SQLAlchemy with it) opens right
-after on a worker thread, and the list fills when its first page arrives.
+Start-up fast path: while Qt loads, a thread reads the first page of the
+default view with the standard library's ``sqlite3`` (read-only, only when
+the schema is current). The window shows it at its first paint; right after
+that paint the backend (SQLAlchemy, migrations, writer, background jobs)
+opens on a worker thread and takes over. With no database yet, or one that
+needs a migration, the window opens empty and fills once the backend is open.
 """
 
 from __future__ import annotations
@@ -36,12 +40,19 @@ def make_application(argv: list[str] | None = None) -> Any:
 
 
 def build_window(
-    paths: DataPaths, *, open_url: Any = None, settings: Any = None, app_settings: Any = None
+    paths: DataPaths,
+    *,
+    open_url: Any = None,
+    settings: Any = None,
+    app_settings: Any = None,
+    defer_setup: bool = False,
 ) -> Any:
     """The main window and its task bridge, not yet attached to a database.
 
     ``app_settings`` (a ``config.settings.Settings``) defaults to the data
-    folder's ``settings.json``; the window follows its changes live.
+    folder's ``settings.json``; the window follows its changes live. With
+    ``defer_setup`` the caller calls ``window.finish_setup()`` after the first
+    paint (the key filter is installed then).
     """
     from desktop.commands import load_registry
     from desktop.config.settings import Settings
@@ -55,6 +66,7 @@ def build_window(
         Tasks(),
         settings or WindowSettings.load(paths.settings),
         open_url=open_url,
+        defer_setup=defer_setup,
     )
     window.keymap_path = paths.root / "keymap.json"
     app_settings = app_settings or Settings.load(paths.settings)
@@ -73,21 +85,111 @@ def open_service(paths: DataPaths) -> Any:
     return Newsdesk.open(paths)
 
 
+def _languages_shown(paths: DataPaths) -> tuple[str, ...]:
+    """The ``languages_shown`` setting, read without the settings machinery."""
+    import json
+
+    try:
+        data = json.loads(paths.settings.read_text(encoding="utf-8"))
+        value = data.get("languages_shown", []) if isinstance(data, dict) else []
+    except (OSError, ValueError):
+        return ()
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return ()
+
+
+def read_first_page(paths: DataPaths, query: Any) -> tuple[Any, list[Any], dict[int, int], Any]:
+    """(query, rows, story sizes, next cursor) of ``query``'s first page, read with plain
+    ``sqlite3``; rows are empty when the database is absent or needs a migration."""
+    from desktop.store import counts, migrations
+    from desktop.store.queries import ReadOnlyConnection, list_articles
+
+    conn = ReadOnlyConnection.open(paths.database, migrations.LATEST)
+    if conn is None:
+        return query, [], {}, None
+    try:
+        rows = list_articles(conn, query)
+        stories = [r.story_id for r in rows if r.story_id is not None]
+        sizes = counts.story_sizes(conn, stories) if stories else {}
+    finally:
+        conn.close()
+    cursor = (rows[-1].published, rows[-1].id) if len(rows) == query.limit else None
+    return query, rows, sizes, cursor
+
+
+class FirstPage:
+    """The first page, read on a plain thread while Qt starts."""
+
+    def __init__(self, paths: DataPaths) -> None:
+        import threading
+
+        from desktop.store.queries import ArticleQuery
+
+        # the list's page size (article_list.PAGE; importing it would import Qt first:
+        # a mismatch only means the page is read again by the full path)
+        self.query = ArticleQuery(view="inbox", languages=_languages_shown(paths), limit=200)
+        self.result: tuple[Any, list[Any], dict[int, int], Any] | None = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(paths,), name="newsdesk-first-page", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, paths: DataPaths) -> None:
+        try:
+            self.result = read_first_page(paths, self.query)
+        except Exception as exc:  # any problem: the full path reads it again and reports
+            self.error = exc
+
+    def show_in(self, window: Any, timeout: float = 2.0) -> bool:
+        """Preload the window with the page (when it matches the window's query)."""
+        self._thread.join(timeout)
+        if self.result is None:
+            return False
+        query, rows, sizes, cursor = self.result
+        if not rows or window.query() != query:
+            return False
+        window.preload(rows, sizes, cursor)
+        return True
+
+
+def _import_qt_free_modules() -> None:
+    """Import the window's Qt-free modules before PySide6: once PySide6 is loaded it
+    reads the source of every module imported after it (its ``__feature__`` check),
+    which cost ~1-2 ms a module at start-up."""
+    import desktop.commands.manage
+    import desktop.commands.navigation
+    import desktop.commands.registry
+    import desktop.commands.triage
+    import desktop.config.settings
+    import desktop.store.counts
+    import desktop.triage.searches  # noqa: F401
+
+
 def run_window(data_dir: str | None) -> int:
     """Open the window on ``data_dir`` (or the default data folder); returns the exit code."""
-    from desktop.ui.qt import QTimer
+    import gc
+
+    # Start-up allocates ~200 enum classes and the widget tree: automatic collection
+    # would walk the growing heap several times before the first paint. The window's
+    # task bridge collects on the UI thread from then on (see ui.tasks).
+    gc.disable()
+    paths = resolve_data_dir(data_dir)
+    first = FirstPage(paths)  # sqlite3 reads while Qt loads
+    _import_qt_free_modules()
     from desktop.ui.tasks import make_loop, run_loop
 
-    paths = resolve_data_dir(data_dir)
     app = make_application()
     loop = make_loop(app)
     try:
-        window = build_window(paths)
+        window = build_window(paths, defer_setup=True)
     except Exception as exc:  # a broken keymap.json, say: tell the user, do not crash
         print(f"newsdesk: {exc}", file=sys.stderr)
         return 1
     if os.environ.get(STARTUP_PROBE_ENV):
         window.list.install_startup_probe()
+    first.show_in(window)
     window.show()
     opened: list[Any] = []
 
@@ -96,9 +198,16 @@ def run_window(data_dir: str | None) -> int:
         window.attach(desk)
         window.start_background()
 
-    QTimer.singleShot(
-        0, lambda: window.tasks.read(open_service, paths, done=attach, error=window.report_problem)
-    )
+    def failed(exc: Any) -> None:
+        window.drop_early_commands()
+        window.report_problem(exc)
+
+    def open_backend() -> None:
+        gc.freeze()  # what start-up built lives on: later full collections skip it
+        window.finish_setup()
+        window.tasks.read(open_service, paths, done=attach, error=failed)
+
+    window.after_first_paint(open_backend)
     run_loop(loop)
     window.tasks.close()
     for desk in opened:

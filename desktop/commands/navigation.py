@@ -56,6 +56,15 @@ COMMANDS: tuple[Command, ...] = (
     Command("filter.language", "Filter by language…", FILTER, ("l",)),
     Command("filter.topic", "Filter by topic…", FILTER, ("Shift+T",)),
     Command(
+        "filter.save_search",
+        "Save search…",
+        FILTER,
+        ("Ctrl+S",),
+        "Keep the current search text and filters under a name, listed in the sidebar "
+        "(right-click there to rename or delete; u undoes).",
+        when="global",
+    ),
+    Command(
         "filter.clear",
         "Clear filters",
         FILTER,

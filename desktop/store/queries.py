@@ -335,3 +335,62 @@ def source_rows(conn: Any) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+# -- read-only access without SQLAlchemy (the window's first page at start-up) ------
+class _DriverResult:
+    """The part of SQLAlchemy's result API the read functions here use."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    def scalar(self) -> Any:
+        row = self._cursor.fetchone()
+        return row[0] if row else None
+
+
+class ReadOnlyConnection:
+    """A plain ``sqlite3`` read-only connection that the read functions of this module
+    (and ``store.counts``) accept in place of a SQLAlchemy ``Connection``.
+
+    The window reads its first page with it before SQLAlchemy is even imported.
+    ``open`` returns None when the file is missing or its schema is not
+    ``schema_version`` (a migration must run first: the full path does it).
+    """
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    @classmethod
+    def open(cls, path: Any, schema_version: int) -> ReadOnlyConnection | None:
+        """Open ``path`` read-only; None when it is absent or not at ``schema_version``."""
+        import sqlite3
+        from pathlib import Path
+
+        path = Path(path)
+        if not path.is_file():
+            return None
+        try:
+            uri = f"{path.resolve().as_uri()}?mode=ro"
+            raw = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            raw.execute("PRAGMA busy_timeout = 2000")
+            version = raw.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.Error:
+            return None
+        if version != schema_version:
+            raw.close()
+            return None
+        return cls(raw)
+
+    def exec_driver_sql(self, sql: str, params: Any = ()) -> _DriverResult:
+        """Run one statement (``?`` parameters)."""
+        return _DriverResult(self.raw.execute(sql, params))
+
+    def close(self) -> None:
+        self.raw.close()

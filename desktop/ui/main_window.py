@@ -32,6 +32,7 @@ from desktop.ui.qt import (
     QApplication,
     QDialog,
     QDialogButtonBox,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -55,6 +56,11 @@ POLL_MS = 1000
 QUIT_GRACE_MS = 800
 """Closing during a fetch waits at most this long for the cancelled fetch to unwind."""
 SEARCH_DEBOUNCE_MS = 250
+RELEASE_FALLBACK_MS = 40
+EARLY_SAFE = ("nav.", "app.", "story.", "filter.search")
+"""Commands that work on a preloaded first page before the database is open; others
+wait in a queue until it is."""
+"""Background jobs a command starts wait for the list's repaint, at most this long."""
 STATE_FIELDS = {
     "read": ("read", True),
     "unread": ("read", False),
@@ -174,6 +180,7 @@ class MainWindow(QMainWindow):
         tasks: Tasks,
         settings: WindowSettings | None = None,
         open_url: Callable[[QUrl], Any] | None = None,
+        defer_setup: bool = False,
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -197,6 +204,13 @@ class MainWindow(QMainWindow):
         self._after_page: list[Callable[[], None]] = []
         self._dialog: QDialog | None = None
         self._auto_read = True
+        self._deferring = False
+        self._pending_removal: set[int] = set()
+        self._early_commands: list[str] | None = None
+        self._paint_callbacks: list[Callable[[], None]] = []
+        self._want_detail: int | None = None
+        self._counts_busy = False
+        self._counts_again = False
         self.opened_urls: list[str] = []
         # issue 5: settings, key map file, background helpers (set by the app)
         self.app_settings: Any = None
@@ -269,7 +283,9 @@ class MainWindow(QMainWindow):
             raise RuntimeError(f"commands without a handler: {missing}")
         self._build_menus()
         self.keys = KeyDispatcher(registry, self, self.run_command, self.keys_pending.setText)
-        QApplication.instance().installEventFilter(self.keys)
+        self._keys_installed = False
+        if not defer_setup:
+            self.finish_setup()
 
         # signals
         self.list.selectionModel().currentChanged.connect(self._current_changed)
@@ -294,6 +310,11 @@ class MainWindow(QMainWindow):
         self._poll_timer = QTimer(self)
         self._poll_timer.setInterval(self.settings.poll_ms)
         self._poll_timer.timeout.connect(self._poll)
+        self._release_timer = QTimer(self)
+        self._release_timer.setSingleShot(True)
+        self._release_timer.setInterval(RELEASE_FALLBACK_MS)
+        self._release_timer.timeout.connect(self._release_jobs)
+        self.list.after_paint = self._list_painted
         self.tasks.on_error = self.report_problem
         self.setWindowTitle("Newsdesk")  # the view joins the title once the data is open
         self.list.setFocus()
@@ -307,10 +328,56 @@ class MainWindow(QMainWindow):
         self.model.set_loaders(self._load_page, self._load_story)
         self._probe = counts.ChangeProbe(desk.db.path)
         self.status_text.setText("")
-        self.reload()
+        if self.model.rowCount() and self.model.query == replace(
+            self.query(), limit=PAGE, after=None
+        ):
+            # the first page came from the start-up fast path: keep it (and the cursor)
+            self._update_title()
+            self.refresh_view_count()
+            row = self.current_row()
+            if row is not None:
+                self.open_article(row.id, explicit=False, auto_read=False)
+        else:
+            self.reload()
         self.refresh_counts()
         self.tasks.read(self._probe.changed)
         self._poll_timer.start()
+        early, self._early_commands = self._early_commands or [], None
+        for command_id in early:  # keys typed before the database was open
+            self.run_command(command_id)
+
+    def finish_setup(self) -> None:
+        """The parts of the window the first paint does not need (called right after it
+        when the window was built with ``defer_setup``): the application-wide key
+        filter. Every event of the application passes through it, and at start-up
+        each new event class costs PySide6 a lazily built Python type (~90 enum
+        classes, ~50 ms before the first paint)."""
+        if not self._keys_installed:
+            self._keys_installed = True
+            QApplication.instance().installEventFilter(self.keys)
+
+    def preload(self, rows: list[ArticleRow], sizes: dict[int, int], cursor: Any) -> None:
+        """Show the first page of the default view before :meth:`attach` (start-up);
+        triage keys typed until then run once the database is open."""
+        self._early_commands = []
+        self.model.preload(self.query(), rows, sizes, cursor)
+        self._update_title()
+
+    def drop_early_commands(self) -> None:
+        """The database did not open: forget keys queued for it (and stop queuing)."""
+        self._early_commands = None
+
+    def after_first_paint(self, fn: Callable[[], None], fallback_ms: int = 300) -> None:
+        """Run ``fn`` once, right after the list's next paint (or ``fallback_ms``)."""
+        state = {"done": False}
+
+        def run() -> None:
+            if not state["done"]:
+                state["done"] = True
+                fn()
+
+        self._paint_callbacks.append(run)
+        QTimer.singleShot(fallback_ms, run)
 
     def closeEvent(self, event: Any) -> None:
         task = self.refresh_task
@@ -397,10 +464,12 @@ class MainWindow(QMainWindow):
         if self.desk is None:
             return
         self._after_page.clear()
+        # the view's count (a full count under a search) waits for the first page:
+        # on two cores it would compete with the page's own query
+        self._after_page.append(self.refresh_view_count)
         self.model.set_query(self.query())
         self.reader.show_empty()
         self._keep_after_load = keep
-        self.refresh_view_count()
 
     def _page_loaded(self, added: int) -> None:
         if not self.current_index().isValid() and self.model.rowCount():
@@ -415,10 +484,25 @@ class MainWindow(QMainWindow):
         """Re-read the sidebar counts (off the UI thread)."""
         if self.desk is None:
             return
-        from desktop.store import counts
-
-        self.tasks.read(self.desk.db.read, counts.sidebar_counts, done=self._show_counts)
         self.refresh_view_count()
+        if self._counts_busy:  # one read in flight at a time; the last request is not lost
+            self._counts_again = True
+            return
+        from desktop.store import counts
+        from desktop.ui.sidebar import sidebar_entries
+
+        self._counts_busy = True
+        desk = self.desk
+        languages = frozenset(self.sidebar.languages_shown)
+
+        def work() -> Any:  # formatting 2,000 sources happens here, not on the UI thread
+            return sidebar_entries(desk.db.read(counts.sidebar_counts), languages)
+
+        self.tasks.read(work, done=self._show_counts, error=self._counts_failed)
+
+    def _counts_failed(self, exc: Any) -> None:
+        self._counts_busy = False
+        self.report_problem(exc)
 
     def refresh_view_count(self) -> None:
         """Re-read how many articles the current view holds."""
@@ -439,9 +523,14 @@ class MainWindow(QMainWindow):
             self.count_label.setText(f"{n} in view")
             self._view_count = n
 
-    def _show_counts(self, counts: Any) -> None:
+    def _show_counts(self, entries: Any) -> None:
+        self._counts_busy = False
+        if self._counts_again:  # changed meanwhile: read again, show the newest only
+            self._counts_again = False
+            self.refresh_counts()
+        counts = entries.counts
         self.counts = counts
-        self.sidebar.update_counts(counts)
+        self.sidebar.update_counts(entries)
         self._update_title()
         unread = counts.views.get("inbox", 0)
         self.show_welcome(not counts.sources)
@@ -512,14 +601,21 @@ class MainWindow(QMainWindow):
             if action is not None:
                 action.setText(c.title + (f"\t{display_keys(c.keys[:1])}" if c.keys else ""))
 
-    def start_background(self, check_ms: int | None = None) -> None:
-        """Scheduled refresh, retention, tray icon and notifications (needs ``use_settings``)."""
-        from desktop.ui.background import CHECK_MS, Scheduler, Tray
+    def start_background(self, check_ms: int | None = None, semantic_ms: int | None = -1) -> None:
+        """Scheduled refresh, retention, tray icon, notifications and the semantic topic
+        layer (needs ``use_settings``). ``semantic_ms``: delay of the first semantic
+        batch (-1: the default; None: no semantic layer)."""
+        from desktop.ui.background import CHECK_MS, SEMANTIC_START_MS, Scheduler, Tray
 
         if self.app_settings is None or self.scheduler is not None:
             return
         self.tray = Tray(self, self.app_settings)
-        self.scheduler = Scheduler(self, self.app_settings, check_ms or CHECK_MS)
+        self.scheduler = Scheduler(
+            self,
+            self.app_settings,
+            check_ms or CHECK_MS,
+            SEMANTIC_START_MS if semantic_ms == -1 else semantic_ms,
+        )
         self.scheduler.start()
         if self.counts is not None:
             self.tray.set_unread(self.counts.views.get("inbox", 0))
@@ -565,7 +661,15 @@ class MainWindow(QMainWindow):
         """Show an article in the pane; mark it read per the setting."""
         if self.desk is None:
             return
-        self.tasks.read(self.desk.article, article_id, done=self._show_detail)
+        self._want_detail = article_id
+        desk = self.desk
+
+        def load() -> Any:
+            if self._want_detail != article_id:  # the cursor moved on: skip the read
+                return None
+            return desk.article(article_id)
+
+        self.tasks.read(load, done=self._show_detail)
         row = self.current_row()
         if row is None or row.id != article_id or row.read or not auto_read:
             return
@@ -617,6 +721,7 @@ class MainWindow(QMainWindow):
             "filter.language": self.pick_language,
             "filter.topic": self.pick_topic,
             "filter.clear": self.clear_filters,
+            "filter.save_search": self.save_search,
             "app.palette": self.show_palette,
             "app.help": self.show_help,
             "app.focus_sidebar": self.sidebar.setFocus,
@@ -629,9 +734,43 @@ class MainWindow(QMainWindow):
         return table
 
     def run_command(self, command_id: str) -> None:
-        """Run a command by id (keys, menus and the palette all come here)."""
+        """Run a command by id (keys, menus and the palette all come here).
+
+        Background jobs the command starts wait until the list has repainted
+        (or ``RELEASE_FALLBACK_MS``), so a keystroke's repaint never competes
+        with worker threads for the GIL.
+        """
         log.debug("command %s", command_id)
+        self.tasks.note_activity()
+        if self._early_commands is not None and not command_id.startswith(EARLY_SAFE):
+            self._early_commands.append(command_id)
+            return
+        if not self._deferring:
+            self._deferring = True
+            self.tasks.hold()
+            self._release_timer.start()
         self._handlers[command_id]()
+
+    def _list_painted(self) -> None:
+        if self._deferring:
+            QTimer.singleShot(0, self._release_jobs)
+        if self._paint_callbacks:
+            callbacks, self._paint_callbacks = self._paint_callbacks, []
+            for fn in callbacks:
+                QTimer.singleShot(0, fn)
+
+    def _release_jobs(self) -> None:
+        if not self._deferring:
+            return
+        self._deferring = False
+        self._release_timer.stop()
+        self._remove_pending()
+        self.tasks.release()
+
+    def _remove_pending(self) -> None:
+        ids, self._pending_removal = self._pending_removal, set()
+        if ids:
+            self.model.remove_ids(ids)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -769,11 +908,12 @@ class MainWindow(QMainWindow):
             ):
                 leaving = affected
         next_id = None
+        gone = set(leaving) | self._pending_removal
         if move and current.isValid():
             probe = self.list.indexBelow(current)
             while probe.isValid():
                 item = self.model.item(probe)
-                if item is not None and item.row.id not in leaving:
+                if item is not None and item.row.id not in gone:
                     next_id = item.row.id
                     break
                 probe = self.list.indexBelow(probe)
@@ -781,22 +921,26 @@ class MainWindow(QMainWindow):
                 probe = self.list.indexAbove(current)
                 while probe.isValid():
                     item = self.model.item(probe)
-                    if item is not None and item.row.id not in leaving:
+                    if item is not None and item.row.id not in gone:
                         next_id = item.row.id
                         break
                     probe = self.list.indexAbove(probe)
-        elif current_id is not None and current_id not in leaving:
+        elif current_id is not None and current_id not in gone:
             next_id = current_id
         self.model.set_state(affected, field, value)
-        if leaving:
-            self.model.remove_ids(leaving)
         if bulk:
             self.model.clear_marked()
         if next_id is not None:
             index = self.model.row_of(next_id)
             if index.isValid() and (index != self.current_index() or leaving):
                 self.set_current(index)
-        elif leaving and not self.model.rowCount():
+        if leaving:
+            # The rows leave right after the list has repainted the new cursor (a removal
+            # re-lays out every loaded row): the keystroke's frame stays cheap.
+            self._pending_removal.update(leaving)
+            if not self._deferring:
+                self._remove_pending()
+        if leaving and next_id is None:
             self.reader.show_empty()
         self._writes += 1
         self.tasks.write(
@@ -884,7 +1028,7 @@ class MainWindow(QMainWindow):
         from desktop.store import counts
 
         q = self.query()
-        self.model.set_state(self.model.loaded_ids(), "read", True)
+        self.model.set_state_all("read", True)
         desk = self.desk
 
         def work() -> Any:
@@ -1029,6 +1173,8 @@ class MainWindow(QMainWindow):
         self.reload_loaded()
         self.refresh_counts()
         self.app_actions.after_refresh(self.last_report)
+        if self.scheduler is not None:
+            self.scheduler.after_refresh()
 
     def _enriched_failed(self, exc: Any) -> None:
         self.refreshing = False
@@ -1098,10 +1244,140 @@ class MainWindow(QMainWindow):
         elif kind == "topic":
             self.topic = value
         elif kind == "search":
-            self.search_text = value
-            self.search.setText(value)
+            self.apply_saved_search(self.saved_query(value) or "")
+            return
         self.reload()
         self.list.setFocus()
+
+    # saved searches
+    def current_filter(self) -> Any:
+        """The search text and filters in force, as a ``SavedFilter``."""
+        from desktop.triage.searches import SavedFilter
+
+        return SavedFilter(
+            search=self.search_text,
+            view=self.view if self.view != "inbox" else None,
+            language=self.language,
+            topic=self.topic,
+            source_ids=tuple(self.source_ids),
+            folder=self.folder,
+        )
+
+    def saved_query(self, name: str) -> str | None:
+        """The query of the saved search called ``name`` (from the last counts)."""
+        for saved_name, query in self.counts.saved_searches if self.counts else ():
+            if saved_name == name:
+                return query
+        return None
+
+    def apply_saved_search(self, query: str) -> None:
+        """Show a saved search: its text alone keeps the view and filters (the form
+        earlier releases saved); a saved filter replaces them all."""
+        from desktop.triage.searches import SavedFilter
+
+        f = SavedFilter.decode(query)
+        if f == SavedFilter(search=f.search):
+            self.search_text = f.search
+        else:
+            self.view = f.view or "inbox"
+            self.language, self.topic, self.folder = f.language, f.topic, f.folder
+            self.source_ids = f.source_ids
+            self.source_title = ""
+            if f.source_ids:
+                item = self.sidebar.item_for("source", f.source_ids[0])
+                self.source_title = item.text(0).lstrip("⚠ ") if item else ""
+            self.search_text = f.search
+        self.search.setText(self.search_text)
+        self.reload()
+        self.list.setFocus()
+
+    def save_search(self) -> Any:
+        """Ctrl+S: name the current search and filters and keep them in the sidebar."""
+        from desktop.triage.searches import describe_saved
+
+        if self.search.text().strip() != self.search_text:  # typed, not yet applied
+            self._search_timer.stop()
+            self._apply_search()
+        f = self.current_filter()
+        if self.desk is None:
+            return None
+        if f.empty:
+            self.say("Nothing to save: type a search (/) or pick a filter first")
+            return None
+        query = f.encode()
+        dialog = QInputDialog(self)
+        dialog.setObjectName("saveSearch")
+        dialog.setWindowTitle("Save search")
+        dialog.setLabelText(f"Name for {describe_saved(query)}:")
+        dialog.setTextValue(f.search or describe_saved(query))
+        self._dialog = dialog
+        desk = self.desk
+
+        def chosen(text: str) -> None:
+            name = text.strip()
+            if not name:
+                return
+            self._writes += 1
+            self.tasks.write(
+                desk.save_search,
+                name,
+                query,
+                done=lambda ch: (
+                    self._written(ch, []),
+                    self.say(f"Saved search “{name}” (u undoes)"),
+                ),
+                error=self._write_failed,
+            )
+
+        dialog.textValueSelected.connect(chosen)
+        dialog.finished.connect(lambda _r: self._dialog_closed())
+        dialog.open()
+        return dialog
+
+    def rename_saved_search(self, name: str) -> Any:
+        """Rename a saved search (its sidebar menu)."""
+        if self.desk is None:
+            return None
+        dialog = QInputDialog(self)
+        dialog.setObjectName("renameSearch")
+        dialog.setWindowTitle("Rename saved search")
+        dialog.setLabelText("New name:")
+        dialog.setTextValue(name)
+        self._dialog = dialog
+        desk = self.desk
+
+        def chosen(text: str) -> None:
+            new = text.strip()
+            if not new or new == name:
+                return
+            self._writes += 1
+            self.tasks.write(
+                desk.rename_search,
+                name,
+                new,
+                done=lambda ch: (self._written(ch, []), self.say(f"Renamed to “{new}”")),
+                error=self._write_failed,
+            )
+
+        dialog.textValueSelected.connect(chosen)
+        dialog.finished.connect(lambda _r: self._dialog_closed())
+        dialog.open()
+        return dialog
+
+    def delete_saved_search(self, name: str) -> None:
+        """Delete a saved search (its sidebar menu); u brings it back."""
+        if self.desk is None:
+            return
+        self._writes += 1
+        self.tasks.write(
+            self.desk.delete_search,
+            name,
+            done=lambda ch: (
+                self._written(ch, []),
+                self.say(f"Deleted saved search “{name}” (u undoes)"),
+            ),
+            error=self._write_failed,
+        )
 
     def clear_filters(self) -> None:
         """Esc: drop source, folder, language, topic and search filters (and the selection)."""

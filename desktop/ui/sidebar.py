@@ -6,9 +6,12 @@ click into a filter. Counts update in place: items are reused by key.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from desktop.store.counts import SidebarCounts
+from desktop.triage.searches import describe_saved
 from desktop.ui.qt import QAbstractItemView, QColor, QFont, Qt, QTreeWidget, QTreeWidgetItem, Signal
 
 VIEW_TITLES = {
@@ -19,6 +22,12 @@ VIEW_TITLES = {
     "all": "All",
 }
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+_FOLDER_FLAGS = (
+    Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDropEnabled
+)
+_SOURCE_FLAGS = (
+    Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+)
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -50,12 +59,58 @@ def language_name(code: str) -> str:
     return LANGUAGE_NAMES.get(code, code)
 
 
+@dataclass(frozen=True, slots=True)
+class SidebarEntries:
+    """What the sidebar will show for one ``SidebarCounts``, formatted off the UI thread."""
+
+    counts: SidebarCounts
+    languages_shown: frozenset[str]
+    sources: list[tuple[tuple[str, Any], tuple[str, int, str, str, str | None]]]
+    """(key, (title, unread, tooltip, colour, folder)) per source, in order."""
+    languages: list[tuple[str, int]]
+    keys: frozenset[tuple[str, Any]]
+    """Every entry's key (views, folders, sources, languages, topics, searches)."""
+    max_count: int
+
+
+def sidebar_entries(counts: SidebarCounts, languages_shown: Iterable[str] = ()) -> SidebarEntries:
+    """Format ``counts`` for the sidebar (pure Python: run it on a worker thread)."""
+    shown = frozenset(languages_shown)
+    sources = []
+    for s in counts.sources:
+        title = s["title"] or s["url"]
+        tip = s["url"]
+        if s["last_error"]:
+            title = f"⚠ {title}"
+            when = (s.get("last_error_at") or "").replace("T", " ").replace("Z", " UTC")
+            tip = f"{s['url']}\nLast error ({when}): {s['last_error']}\nRight-click → Retry now"
+        if not s["enabled"]:
+            title = f"{title} (disabled)"
+            tip += "\n(disabled)"
+        colour = "#b91c1c" if s["last_error"] else "#111827" if s["enabled"] else "#9ca3af"
+        sources.append((("source", s["id"]), (title, s["unread_count"], tip, colour, s["folder"])))
+    languages = [(c, n) for c, n in counts.languages if not shown or c in shown]
+    keys = {("view", v) for v in VIEW_TITLES}
+    keys.update(("folder", f) for f, _n in counts.folders())
+    keys.update(k for k, _s in sources)
+    keys.update(("language", c) for c, _n in languages)
+    keys.update(("topic", t) for t, _n in counts.topics)
+    keys.update(("search", n) for n, _q in counts.saved_searches)
+    numbers = [*counts.views.values(), *(s["unread_count"] for s in counts.sources)]
+    numbers += [n for _c, n in languages] + [n for _t, n in counts.topics]
+    return SidebarEntries(
+        counts, shown, sources, languages, frozenset(keys), max(numbers, default=0)
+    )
+
+
 class Sidebar(QTreeWidget):
     """Navigation tree; emits ``picked(kind, value)``."""
 
     picked = Signal(str, object)
+    """(kind, value); a saved search's value is its name."""
     menu_requested = Signal(str, object, object)
-    """(kind, value, global position): right-click on a source or folder."""
+    """(kind, value, global position): right-click on a source, folder or saved search
+    (its value is the search's name)."""
     source_dropped = Signal(int, object)
     """(source id, folder or None): a source was dragged onto a folder (or out of one)."""
 
@@ -69,6 +124,9 @@ class Sidebar(QTreeWidget):
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self._items: dict[tuple[str, Any], QTreeWidgetItem] = {}
+        self._item_section: dict[tuple[str, Any], str] = {}
+        self._shown: dict[tuple[str, Any], tuple[Any, ...]] = {}
+        """What each source entry shows now (skip unchanged ones without touching Qt)."""
         self.languages_shown: set[str] = set()
         """Language codes to list (empty: all), from the settings."""
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -100,7 +158,8 @@ class Sidebar(QTreeWidget):
             self._item("views", ("view", view), title, 0, self._sections["views"])
         self.header().setStretchLastSection(False)
         self.header().setSectionResizeMode(0, self.header().ResizeMode.Stretch)
-        self.header().setSectionResizeMode(1, self.header().ResizeMode.ResizeToContents)
+        self.header().setSectionResizeMode(1, self.header().ResizeMode.Fixed)
+        self.header().resizeSection(1, 40)
         self.itemClicked.connect(self._clicked)
         self.itemActivated.connect(self._clicked)
 
@@ -119,6 +178,7 @@ class Sidebar(QTreeWidget):
             item.setData(0, KEY_ROLE, key)
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self._items[key] = item
+            self._item_section[key] = section
         # Setters only on change: each one re-lays out the tree (2,000 sources).
         if item.text(0) != title:
             item.setText(0, title)
@@ -134,31 +194,59 @@ class Sidebar(QTreeWidget):
         return self._items.get((kind, value))
 
     def _drop_missing(self, section: str, keep: set[tuple[str, Any]]) -> None:
-        for key in [k for k, it in self._items.items() if self._section_of(it) == section]:
+        for key in [k for k, name in self._item_section.items() if name == section]:
             if key not in keep:
                 item = self._items.pop(key)
+                del self._item_section[key]
+                self._shown.pop(key, None)
                 (item.parent() or self.invisibleRootItem()).removeChild(item)
 
-    def _section_of(self, item: QTreeWidgetItem) -> str:
-        top = item
-        while top.parent() is not None:
-            top = top.parent()
-        for name, section in self._sections.items():
-            if section is top:
-                return name
-        return ""
+    def _same_shape(self, entries: SidebarEntries) -> bool:
+        """Whether ``entries`` only change texts of existing entries (no entry added,
+        removed or moved to another folder)."""
+        if entries.keys != self._items.keys():
+            return False
+        shown = self._shown
+        return all(
+            (before := shown.get(key)) is not None and before[4] == new[4]
+            for key, new in entries.sources
+        )
 
-    def update_counts(self, counts: SidebarCounts) -> None:
-        """Show new counts, adding and removing entries as needed (no reset)."""
-        # Size the count column once at the end, not after each of 2,000 changes.
-        header = self.header()
-        header.setSectionResizeMode(1, header.ResizeMode.Fixed)
+    def update_counts(self, counts: SidebarCounts | SidebarEntries) -> None:
+        """Show new counts, adding and removing entries as needed (no reset).
+
+        Pass :func:`sidebar_entries` made on a worker thread to keep the
+        formatting of thousands of sources off the UI thread.
+        """
+        entries = (
+            counts
+            if isinstance(counts, SidebarEntries)
+            else sidebar_entries(counts, self.languages_shown)
+        )
+        if entries.languages_shown != frozenset(self.languages_shown):
+            entries = sidebar_entries(entries.counts, self.languages_shown)
+        # Only texts change (the usual case: counts moved): the tree's model stays
+        # quiet and the view repaints once; thousands of per-item signals took
+        # hundreds of ms on the UI thread after a bulk action.
+        quiet = self._same_shape(entries)
+        model = self.model()
+        if quiet:
+            model.blockSignals(True)
         try:
-            self._update_counts(counts)
+            self._update_counts(entries)
         finally:
-            header.setSectionResizeMode(1, header.ResizeMode.ResizeToContents)
+            if quiet:
+                model.blockSignals(False)
+                self.viewport().update()
+        # The count column fits the largest count: one string measured, instead of
+        # Qt sizing the column to its contents (which measures every entry).
+        header = self.header()
+        width = self.fontMetrics().horizontalAdvance(str(entries.max_count)) + 18
+        if header.sectionSize(1) != width:
+            header.resizeSection(1, width)
 
-    def _update_counts(self, counts: SidebarCounts) -> None:
+    def _update_counts(self, entries: SidebarEntries) -> None:
+        counts = entries.counts
         for view, title in VIEW_TITLES.items():
             self._item(
                 "views", ("view", view), title, counts.views.get(view, 0), self._sections["views"]
@@ -169,49 +257,42 @@ class Sidebar(QTreeWidget):
         for folder, unread in folders.items():
             keep.add(("folder", folder))
             item = self._item("sources", ("folder", folder), folder, unread, sources_section)
-            flags = (
-                Qt.ItemFlag.ItemIsEnabled
-                | Qt.ItemFlag.ItemIsSelectable
-                | Qt.ItemFlag.ItemIsDropEnabled
-            )
-            if item.flags() != flags:
-                item.setFlags(flags)
-        sources_section.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsDropEnabled)
-        for s in counts.sources:
-            key = ("source", s["id"])
+            if item.flags() != _FOLDER_FLAGS:
+                item.setFlags(_FOLDER_FLAGS)
+        section_flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsDropEnabled
+        if sources_section.flags() != section_flags:
+            sources_section.setFlags(section_flags)
+        shown_before = self._shown
+        for key, shown in entries.sources:
             keep.add(key)
-            parent = self._items[("folder", s["folder"])] if s["folder"] else sources_section
-            title = s["title"] or s["url"]
-            tip = s["url"]
-            if s["last_error"]:
-                title = f"⚠ {title}"
-                when = (s.get("last_error_at") or "").replace("T", " ").replace("Z", " UTC")
-                tip = f"{s['url']}\nLast error ({when}): {s['last_error']}\nRight-click → Retry now"
-            if not s["enabled"]:
-                title = f"{title} (disabled)"
-                tip += "\n(disabled)"
+            before = shown_before.get(key)
+            if before is not None:
+                if before == shown:
+                    continue
+                if before[0] == shown[0] and before[2:] == shown[2:]:  # only the count moved
+                    self._items[key].setText(1, str(shown[1]) if shown[1] else "")
+                    shown_before[key] = shown
+                    continue
+            title, count, tip, colour, folder = shown
+            parent = self._items[("folder", folder)] if folder else sources_section
             item = self._items.get(key)
             if item is not None and item.parent() is not parent:
                 (item.parent() or self.invisibleRootItem()).removeChild(item)
                 del self._items[key]
-            item = self._item("sources", key, title, s["unread_count"], parent, tip)
-            colour = "#b91c1c" if s["last_error"] else "#111827" if s["enabled"] else "#9ca3af"
+                del self._item_section[key]
+            item = self._item("sources", key, title, count, parent, tip)
             if item.foreground(0).color().name() != colour:
                 item.setForeground(0, QColor(colour))
-            flags = (
-                Qt.ItemFlag.ItemIsEnabled
-                | Qt.ItemFlag.ItemIsSelectable
-                | Qt.ItemFlag.ItemIsDragEnabled
-            )
-            if item.flags() != flags:
-                item.setFlags(flags)
+            if item.flags() != _SOURCE_FLAGS:
+                item.setFlags(_SOURCE_FLAGS)
+            shown_before[key] = shown
         self._drop_missing("sources", keep)
         for folder in folders:
-            self._items[("folder", folder)].setExpanded(True)
+            item = self._items[("folder", folder)]
+            if not item.isExpanded():
+                item.setExpanded(True)
         keep = set()
-        for code, count in counts.languages:
-            if self.languages_shown and code not in self.languages_shown:
-                continue
+        for code, count in entries.languages:
             keep.add(("language", code))
             self._item(
                 "languages",
@@ -229,8 +310,15 @@ class Sidebar(QTreeWidget):
         self._drop_missing("topics", keep)
         keep = set()
         for name, query in counts.saved_searches:
-            keep.add(("search", query))
-            self._item("searches", ("search", query), name, 0, self._sections["searches"], query)
+            keep.add(("search", name))
+            self._item(
+                "searches",
+                ("search", name),
+                name,
+                0,
+                self._sections["searches"],
+                describe_saved(query),
+            )
         self._drop_missing("searches", keep)
         self._sections["searches"].setHidden(not counts.saved_searches)
         self._sections["topics"].setHidden(not counts.topics)
@@ -248,7 +336,7 @@ class Sidebar(QTreeWidget):
     def _context_menu(self, pos: Any) -> None:
         item = self.itemAt(pos)
         key = item.data(0, KEY_ROLE) if item is not None else None
-        if key and key[0] in ("source", "folder"):
+        if key and key[0] in ("source", "folder", "search"):
             self.menu_requested.emit(key[0], key[1], self.viewport().mapToGlobal(pos))
 
     def drop_target_folder(self, item: QTreeWidgetItem | None) -> tuple[bool, str | None]:

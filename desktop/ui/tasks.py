@@ -26,6 +26,12 @@ log = logging.getLogger(__name__)
 
 Callback = Callable[[Any], None]
 
+SWITCH_INTERVAL_S = 0.001
+"""How long a Python thread may hold the GIL while another waits (CPython's default
+is 5 ms). Every call from Qt into Python (a model's data, a paint, a slot) needs
+the GIL; with a worker busy in Python code, each such call could wait 5 ms, and a
+repaint makes a hundred of them. 1 ms keeps the UI thread's waits short."""
+
 
 class _Relay(QObject):
     """Lives on the UI thread; worker threads emit into it (queued delivery).
@@ -52,41 +58,67 @@ class _MainThreadCollector(QObject):
     """
 
     INTERVAL_MS = 500
+    FULL_EVERY_S = 30.0
+    """A full collection walks every live object (tens of ms with a large loaded list
+    and SQLAlchemy in memory): at most this often, and only while the user pauses.
+    CPython's own collector skips most full collections (it waits until a quarter of
+    the old objects are new); collecting the oldest generation at each threshold
+    stalled the UI thread once every few seconds."""
+    IDLE_S = 1.0
 
     def __init__(self, app: QObject) -> None:
         import gc
+        import time
 
         super().__init__(app)
         self._thresholds = gc.get_threshold()
         gc.disable()
+        self.last_activity = 0.0
+        """``time.monotonic()`` of the user's last command (see ``Tasks.note_activity``)."""
+        self._last_full = time.monotonic()
         self._timer = QTimer(self)
         self._timer.timeout.connect(self.collect)
         self._timer.start(self.INTERVAL_MS)
 
     def collect(self) -> None:
         import gc
+        import time
 
         counts = gc.get_count()
-        if counts[0] > self._thresholds[0]:
-            generation = 0
-            if counts[1] > self._thresholds[1]:
-                generation = 2 if counts[2] > self._thresholds[2] else 1
-            gc.collect(generation)
+        if counts[0] <= self._thresholds[0]:
+            return
+        generation = 0
+        if counts[1] > self._thresholds[1]:
+            generation = 1
+            now = time.monotonic()
+            if (
+                counts[2] > self._thresholds[2]
+                and now - self._last_full >= self.FULL_EVERY_S
+                and now - self.last_activity >= self.IDLE_S
+            ):
+                generation = 2
+                self._last_full = now
+        gc.collect(generation)
 
 
-def collect_garbage_on_ui_thread() -> None:
-    """Install the UI-thread garbage collector once per application."""
+def collect_garbage_on_ui_thread() -> _MainThreadCollector | None:
+    """Install the UI-thread garbage collector once per application (and return it)."""
     app = QApplication.instance()
-    if app is None or app.findChild(_MainThreadCollector) is not None:
-        return
-    _MainThreadCollector(app)
+    if app is None:
+        return None
+    found = app.findChild(_MainThreadCollector)
+    return found if found is not None else _MainThreadCollector(app)
 
 
 class Tasks:
     """Runs work off the UI thread and hands results back to it."""
 
     def __init__(self, read_threads: int = 2) -> None:
-        collect_garbage_on_ui_thread()
+        import sys
+
+        self._collector = collect_garbage_on_ui_thread()
+        if sys.getswitchinterval() > SWITCH_INTERVAL_S:
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
         self._relay = _Relay()
         self._relay.delivered.connect(self._deliver)
         self._reads = ThreadPoolExecutor(read_threads, thread_name_prefix="newsdesk-read")
@@ -95,8 +127,17 @@ class Tasks:
         self._next_job = 0
         self._callbacks: dict[int, tuple[Callback | None, Callback | None]] = {}
         self._closed = False
+        self._held: list[tuple[ThreadPoolExecutor, Callable[..., Any], tuple[Any, ...], int]] = []
+        self._holding = 0
         self.on_error: Callback = lambda exc: log.error("background task failed: %s", exc)
         """Called on the UI thread with any exception no ``error`` callback took."""
+
+    def note_activity(self) -> None:
+        """The user did something: no full garbage collection for a moment."""
+        import time
+
+        if self._collector is not None:
+            self._collector.last_activity = time.monotonic()
 
     @property
     def busy(self) -> int:
@@ -119,6 +160,14 @@ class Tasks:
         self._next_job += 1
         job = self._next_job
         self._callbacks[job] = (done, error)
+        if self._holding:
+            self._held.append((pool, fn, args, job))
+            return None
+        return self._start(pool, fn, args, job)
+
+    def _start(
+        self, pool: ThreadPoolExecutor, fn: Callable[..., Any], args: tuple[Any, ...], job: int
+    ) -> Future[Any]:
         emit = self._relay.delivered.emit
 
         def finish(future: Future[Any]) -> None:
@@ -135,6 +184,33 @@ class Tasks:
         future = pool.submit(fn, *args)
         future.add_done_callback(finish)
         return future
+
+    def hold(self) -> None:
+        """Queue new jobs instead of starting them, until :meth:`release`.
+
+        The window holds the jobs a keystroke starts until the list has
+        repainted, so worker threads never compete with that paint for the GIL.
+        Held jobs count as busy; their order is kept.
+        """
+        self._holding += 1
+
+    def release(self) -> None:
+        """Start the jobs queued since :meth:`hold` (in order)."""
+        self._holding = max(0, self._holding - 1)
+        if self._holding:
+            return
+        held, self._held = self._held, []
+        for pool, fn, args, job in held:
+            if self._closed:
+                self._callbacks.pop(job, None)
+                self._pending -= 1
+                continue
+            self._start(pool, fn, args, job)
+
+    @property
+    def holding(self) -> bool:
+        """Jobs are being queued (see :meth:`hold`)."""
+        return self._holding > 0
 
     def _deliver(self, item: tuple[int, Any, BaseException | None]) -> None:
         job, value, exc = item
@@ -204,6 +280,10 @@ class Tasks:
         if self._closed:
             return
         self._closed = True
+        for _pool, _fn, _args, job in self._held:
+            self._callbacks.pop(job, None)
+            self._pending -= 1
+        self._held = []
         self._reads.shutdown(wait=True, cancel_futures=True)
         self._writes.shutdown(wait=True, cancel_futures=True)
         self._relay.deleteLater()

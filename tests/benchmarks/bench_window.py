@@ -139,9 +139,21 @@ def first_paint(cmd: list[str], env: dict[str, str], timeout: float = 120) -> fl
     raise RuntimeError(f"no first paint from {cmd[:3]}: {out.stderr[-2000:]}")
 
 
-def startup(folder: Path, display: Display, runs: int) -> dict[str, Any]:
-    """Medians of app and bare-window start-up, alternating in the same run."""
+def startup(
+    folder: Path, display: Display, runs: int, bytecode_cache: bool = True
+) -> dict[str, Any]:
+    """Medians of app and bare-window start-up, alternating in the same run.
+
+    With ``bytecode_cache`` (the default) both processes may keep compiled
+    bytecode (under /tmp/newsdesk-bench/pycache, not in the work tree), as an
+    installed application does; otherwise the environment's
+    ``PYTHONDONTWRITEBYTECODE`` stands and the app recompiles every module of
+    its own at each start (the bare window has none to compile).
+    """
     env = dict(display.env, NEWSDESK_STARTUP_PROBE="1")
+    if bytecode_cache:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(folder.parent / "pycache")
     app_cmd = [sys.executable, "-m", "desktop", "--data-dir", str(folder)]
     bare_cmd = [sys.executable, "-c", BARE_WINDOW]
     first_paint(bare_cmd, env)  # warm the file cache for both
@@ -151,7 +163,14 @@ def startup(folder: Path, display: Display, runs: int) -> dict[str, Any]:
         bares.append(first_paint(bare_cmd, env))
         apps.append(first_paint(app_cmd, env))
     app, bare = statistics.median(apps), statistics.median(bares)
-    return {"app_s": app, "bare_s": bare, "ratio": app / bare, "apps": apps, "bares": bares}
+    return {
+        "app_s": app,
+        "bare_s": bare,
+        "ratio": app / bare,
+        "apps": apps,
+        "bares": bares,
+        "bytecode_cache": bytecode_cache,
+    }
 
 
 # -- in-process measurements -----------------------------------------------------
@@ -432,15 +451,17 @@ def work_copy(folder: Path) -> Path:
 
 
 # -- report -------------------------------------------------------------------------
-def report(size: str, s: dict[str, Any], p: dict[str, Any]) -> list[tuple[str, str, str]]:
+def report(size: str, s: dict[str, Any], p: dict[str, Any] | None) -> list[tuple[str, str, str]]:
     """(measurement, figure, goal) rows for one size."""
     rows = [
         (
-            "start → first painted list",
+            "start → first painted list" + ("" if s.get("bytecode_cache", True) else " (no .pyc)"),
             f"{s['app_s']:.2f} s vs bare {s['bare_s']:.2f} s = {s['ratio']:.2f}×",
             "≤ 1.5×",
         )
     ]
+    if p is None:
+        return rows
     for k, v in p["keys"].items():
         rows.append(
             (
@@ -496,6 +517,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="start-up runs of each kind")
     parser.add_argument("--presses", type=int, default=200, help="presses of each key")
     parser.add_argument("--offscreen", action="store_true", help="no Xvfb")
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="start-up without compiled bytecode (each start recompiles the app's modules)",
+    )
+    parser.add_argument("--startup-only", action="store_true", help="only the start-up comparison")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     parser.add_argument("--in-process", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -507,7 +534,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for size in ("100k,1m" if args.full else args.sizes).split(","):
             folder = cached(parse_size(size))
-            s = startup(folder, display, args.runs)
+            s = startup(folder, display, args.runs, not args.no_bytecode_cache)
+            if args.startup_only:
+                results[size] = {"startup": s}
+                print(f"\n## {size} articles ({display.kind})")
+                for name, figure, goal in report(size, s, None):
+                    print(f"{name:38} {figure:62} {goal}")
+                continue
             copy = work_copy(folder)
             try:
                 out = subprocess.run(

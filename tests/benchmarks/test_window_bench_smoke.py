@@ -98,3 +98,12 @@ def test_window_bench_runs(folder: Path, qapp: Any) -> None:
         assert desk.db.read(counts.recount) == desk.db.read(counts.stored_counts)
         after = desk.db.read(counts.view_counts)
     assert after["unread"] > 0  # the undo of "mark all read" brought them back
+
+
+def test_start_up_probe_paints_the_first_page(folder: Path) -> None:
+    """The real app process (start-up fast path) paints rows and prints its probe."""
+    import bench_window
+
+    env = dict(os.environ, NEWSDESK_STARTUP_PROBE="1", QT_QPA_PLATFORM="offscreen")
+    cmd = [sys.executable, "-m", "desktop", "--data-dir", str(folder)]
+    assert bench_window.first_paint(cmd, env, timeout=120) > 0

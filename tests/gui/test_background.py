@@ -45,7 +45,7 @@ def test_due_sources_refresh_on_their_own_and_rules_notify(
             probe.setInterval(10)
             probe.timeout.connect(lambda: progress_seen.append(w.progress.isVisible()))
             probe.start()
-            w.start_background(check_ms=150)
+            w.start_background(check_ms=150, semantic_ms=None)  # test_semantic_layer.py
             assert w.tray is not None and w.scheduler is not None
             # nobody pressed a key: the start-up check found the source due and fetched it
             run_until(loop, lambda: w.last_report is not None and not w.refreshing, 30)
