@@ -37,9 +37,13 @@ def model_path() -> Path:
     return resources_dir() / "language" / MODEL_NAME
 
 
-# Arabic and Persian forms of yeh and kaf are typed interchangeably in Persian text:
-# words are keyed with one form (the letters themselves still count, in language.py).
-_FOLD = str.maketrans({"İ": "i", "ي": "ی", "ى": "ی", "ك": "ک"})
+# Arabic and Persian forms of yeh and kaf are typed interchangeably in Persian text,
+# and Romanian s and t with cedilla (ş ţ, older keyboards) for those with comma below
+# (ș ț): words are keyed with one form (the letters themselves still count, in
+# language.py). Turkish ş is keyed as ș too, consistently in the table and at run time.
+_FOLD = str.maketrans(
+    {"İ": "i", "ي": "ی", "ى": "ی", "ك": "ک", "ş": "ș", "Ş": "ș", "ţ": "ț", "Ţ": "ț"}
+)
 
 
 def words_of(text: str) -> list[str]:

@@ -23,7 +23,10 @@ Design (measured in ``tests/benchmarks/bench_language.py``):
 4. Confidence is the softmax of the combined scores; below ``threshold`` the answer
    is ``und``. Short texts need ``SHORT_THRESHOLD``, and fragments of one or two words
    ``FRAGMENT_THRESHOLD``: on word pairs that trades coverage (~83%) for precision
-   (~99.3%).
+   (~99.3%). A fragment that ends like a sentence ("Сцена первая.") is a complete
+   utterance rather than a headline scrap and needs ``SENTENCE_FRAGMENT_THRESHOLD``.
+   Words typed without diacritics ("pujde klicove utkani") reach the accent-folded
+   entries of the word table (see ``resources/language/build_words.py``).
 
 Constants were tuned on the odd lines of lingua-testdata; the bench reports the even
 lines apart. Models (~1-2 s, ~115 MB) load lazily or through
@@ -61,6 +64,7 @@ SHORT_LETTERS = 25  # texts with fewer letters than this are "short"...
 SHORT_THRESHOLD = 0.2  # ...and need at least this confidence...
 FRAGMENT_WORDS = 2  # ...and short texts of at most this many words (fragments)...
 FRAGMENT_THRESHOLD = 0.7  # ...this much from the models (not from a one-language script)
+SENTENCE_FRAGMENT_THRESHOLD = 0.5  # ...or this much when they end like a sentence (". ! ?")
 FT_WEIGHT = 0.5  # weight of log(fastText probability) against the n-gram score
 FT_FLOOR = 1e-2  # probability given to labels outside fastText's top FT_TOP_K
 FT_TOP_K = 30
@@ -192,6 +196,8 @@ _NOISE_RE = re.compile(
     re.IGNORECASE,
 )
 _NOISE_CUES = ("@", "#", "://", "www.", ".com", ".org", ".net", ".htm", ".php")
+_SENTENCE_END = frozenset(".!?…。！？")
+_CLOSERS = " \t\n\"'”’»)]"
 _TOKEN_RE = re.compile(r"[^\W\d_][^\W\d_'’.\-]*", re.UNICODE)
 
 
@@ -224,6 +230,7 @@ class _Prepared:
     script: str
     letters: int
     fragment: bool  # short, and at most FRAGMENT_WORDS words
+    sentence: bool  # ends like a sentence (full stop, question or exclamation mark)
 
 
 @dataclass
@@ -372,7 +379,8 @@ class LanguageDetector:
         if sample.isupper():
             sample = sample.lower()
         fragment = letters < SHORT_LETTERS and len(_TOKEN_RE.findall(sample)) <= FRAGMENT_WORDS
-        return _Prepared(unicodedata.normalize("NFC", sample), script, letters, fragment)
+        sentence = sample.rstrip(_CLOSERS)[-1:] in _SENTENCE_END
+        return _Prepared(unicodedata.normalize("NFC", sample), script, letters, fragment, sentence)
 
     def _fast_answer(
         self, ft: dict[str, float], candidates: Sequence[str], letters: int
@@ -408,14 +416,20 @@ class LanguageDetector:
         top = max(combined.values())
         total = sum(math.exp(s - top) for s in combined.values())
         confidence = math.exp(inside[code] - top) / total
-        return self._final(code, confidence, prepared.letters, prepared.fragment)
+        return self._final(code, confidence, prepared.letters, prepared)
 
     def _final(
-        self, code: str, confidence: float, letters: int, fragment: bool = False
+        self, code: str, confidence: float, letters: int, prepared: _Prepared | None = None
     ) -> LanguageGuess:
         need = self.threshold
         if letters < SHORT_LETTERS:
-            need = max(need, FRAGMENT_THRESHOLD if fragment else SHORT_THRESHOLD)
+            if prepared is None or not prepared.fragment:
+                short = SHORT_THRESHOLD
+            elif prepared.sentence:
+                short = SENTENCE_FRAGMENT_THRESHOLD
+            else:
+                short = FRAGMENT_THRESHOLD
+            need = max(need, short)
         if confidence < need:
             return LanguageGuess(UNKNOWN, confidence)
         return LanguageGuess(code, confidence)

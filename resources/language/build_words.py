@@ -9,11 +9,19 @@ needed here. Keeps, per language, the ``TOP_WORDS`` most frequent words of wordf
 word with a quantised log-frequency. Tokens are split the way the runtime splits them
 (apostrophes and other punctuation separate words), and the frequencies of the parts
 are added up.
+
+Accent-folded forms: people often type Czech, Polish, Romanian, Turkish... without
+diacritics ("prilis zlutoucky kun"). For the Latin-script languages in ``FOLDED`` each
+word that has diacritics is also stored under its folded form (``fold``), at its
+frequency less ``FOLD_PENALTY`` (log10), unless the list already holds that form as a
+word of its own at a higher frequency. The runtime looks words up as typed: only text
+typed without diacritics reaches the folded entries.
 """
 
 from __future__ import annotations
 
 import sys
+import unicodedata
 import zlib
 from collections import defaultdict
 from pathlib import Path
@@ -36,6 +44,21 @@ SOURCES: dict[str, str] = {
     "tl": "fil",
 }
 TOP_WORDS = 40_000
+# Latin-script languages whose words also get an accent-folded entry.
+FOLDED = frozenset([
+    "cs", "sk", "pl", "ro", "tr", "vi", "de", "fr", "es", "it", "pt", "sv", "nl", "ca",
+    "da", "no", "fi", "hu", "is", "lt", "lv", "sl", "hr", "en", "id", "ms", "tl",
+])  # fmt: skip
+FOLD_PENALTY = 0.5  # log10: typing without diacritics is the exception
+_FOLD_EXTRA = str.maketrans(
+    {"ł": "l", "đ": "d", "ı": "i", "ø": "o", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th", "ð": "d"}
+)
+
+
+def fold(word: str) -> str:
+    """``word`` without diacritics (NFD marks dropped, ł -> l, ß -> ss...)."""
+    decomposed = unicodedata.normalize("NFD", word.translate(_FOLD_EXTRA))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def main() -> None:
@@ -50,17 +73,29 @@ def main() -> None:
         for word, freq in sorted(freqs.items(), key=lambda kv: -kv[1])[:TOP_WORDS]:
             for token in words_of(word):
                 merged[token] += freq
-        for token, freq in merged.items():
-            q = round((np.log10(freq) - Q_BASE) * Q_SCALE)
-            rows[zlib.crc32(token.encode("utf-8"))][li] = max(1, min(255, q))
-        print(f"{code}: {len(merged):,} words", file=sys.stderr)
+        entries = {token: float(np.log10(freq)) for token, freq in merged.items()}
+        if code in FOLDED:
+            folded: dict[str, float] = defaultdict(float)
+            for token, freq in merged.items():
+                plain = fold(token)
+                if plain != token:
+                    folded[plain] += freq
+            for plain, freq in folded.items():
+                log_freq = float(np.log10(freq)) - FOLD_PENALTY
+                if log_freq > entries.get(plain, -99.0):
+                    entries[plain] = log_freq
+        for token, log_freq in entries.items():
+            q = round((log_freq - Q_BASE) * Q_SCALE)
+            if q >= 1:
+                rows[zlib.crc32(token.encode("utf-8"))][li] = min(255, q)
+        print(f"{code}: {len(merged):,} words, {len(entries):,} entries", file=sys.stderr)
     hashes = sorted(rows)
     table = np.zeros((len(hashes), len(langs)), dtype=np.uint8)  # 0: not in the list
     for i, h in enumerate(hashes):
         for li, q in rows[h].items():
             table[i, li] = q
     np.savez_compressed(
-        HERE / "words.npz",
+        Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "words.npz",
         languages=np.array(langs),
         hashes=np.array(hashes, dtype=np.uint32),
         log_freq=table,

@@ -320,6 +320,42 @@ def test_word_table_is_shipped_and_ranks_common_words() -> None:
     assert scorer.scores("qqqxz zzkvw", ("en", "de")) == ({}, 0)
 
 
+def test_word_table_knows_words_typed_without_diacritics() -> None:
+    from desktop.enrich.langid_words import WordScorer, words_of
+
+    # Romanian s/t with cedilla are keyed like the comma-below letters wordfreq uses.
+    assert words_of("Şi ştiu ţara") == ["și", "știu", "țara"]
+    scorer = WordScorer()
+    for text, want, rival in (
+        ("prilis zlutoucky kun", "cs", "pl"),  # příliš žluťoučký kůň
+        ("pujde klicove utkani", "cs", "pt"),  # půjde klíčové utkání
+        ("stiu daca veti", "ro", "it"),  # știu dacă veți
+        ("zolw wlasnie", "pl", "cs"),  # żółw właśnie
+        ("gunes cicek", "tr", "id"),  # güneş çiçek
+    ):
+        scores, found = scorer.scores(text, (want, rival))
+        assert found >= 2 and scores[want] > scores[rival], text
+    # A folded form costs more than the accented word it stands for.
+    plain, _ = scorer.scores("prilis", ("cs",))
+    accented, _ = scorer.scores("příliš", ("cs",))
+    assert accented["cs"] > plain["cs"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Pro nas pujde o klicove utkani.", "cs"),
+        ("Prilis zlutoucky kun upel dabelske ody a pak sel domu.", "cs"),
+        ("Nu ştiu dacă veţi veni mâine la şcoală.", "ro"),
+        ("Сцена первая.", "ru"),  # a two-word sentence, not a headline fragment
+    ],
+)
+def test_text_typed_without_diacritics_and_short_sentences(
+    detector: LanguageDetector, text: str, code: str
+) -> None:
+    assert detector.detect(text).code == code
+
+
 def test_word_table_missing_raises(tmp_path: Path) -> None:
     from desktop.enrich.langid_words import WordScorer
 
