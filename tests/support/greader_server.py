@@ -37,7 +37,8 @@ item ``updated``           absent                           time of the last sta
 ``output=json`` missing    accepted                         400
 =========================  ===============================  ===========================
 
-Counters: ``hits[path]``; ``down = True`` makes every request fail with 503.
+Counters: ``hits[path]``; ``down = True`` makes every request fail with 503;
+``delay`` makes every answer wait that many seconds.
 """
 
 from __future__ import annotations
@@ -120,6 +121,8 @@ class _Handler(BaseHTTPRequestHandler):
         form = parse_qs(body.decode(), keep_blank_values=True) if method == "POST" else {}
         with owner.lock:
             owner.hits[path] += 1
+        if owner.delay:
+            time.sleep(owner.delay)
         if owner.down:
             self._send(503, b"Service Unavailable!")
             return
@@ -240,6 +243,8 @@ class GReaderServer:
         self.items: dict[int, Item] = {}
         self.hits: Counter[str] = Counter()
         self.down = False
+        self.delay = 0.0
+        """Seconds every answer waits (a slow server)."""
         self.lock = threading.RLock()
         self._next_id = FIRST_ID
         self._httpd: _Server | None = None
