@@ -228,7 +228,8 @@ _REPLACEMENTS: tuple[tuple[str, str], ...] = tuple(
 _REPLACED_CHARS = re.compile("[" + "".join(src for src, _ in _REPLACEMENTS) + "]")
 _SPACES = re.compile(r"[ \f\v]+")
 _SPACE_BEFORE_PUNCT = re.compile(r" +([,.;:!?](?:\s|$))")
-_SPACE_PUNCT_PAIRS = (" ,", " .", " ;", " :", " !", " ?")
+# A space before punctuation: one scan finds what a search for each of the six pairs would.
+_SPACE_PUNCT_PAIR = re.compile(r" [,.;:!?]")
 _PARAGRAPH_SPLIT = re.compile(r"\n\s*\n")
 _LINE_SPLIT = re.compile(r"\s*\n\s*")
 
@@ -281,7 +282,7 @@ def strip_boilerplate(text: str) -> str:
     drops boilerplate paragraphs and lines, "Read more" tails and thumbnail captions.
     """
     # One pass over the whole text gives the same lines as one per line.
-    if any(pair in text for pair in _SPACE_PUNCT_PAIRS):
+    if _SPACE_PUNCT_PAIR.search(text):
         text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
     may_drop_anywhere = _may_contain(text, _ANYWHERE_WORDS)
     kept: list[str] = []
@@ -369,12 +370,14 @@ def _is_related_heading(el: Any) -> bool:
     return 0 < len(text) <= _HEADING_MAX_CHARS and bool(_RELATED_HEADING.match(text))
 
 
-def _link_density(el: object) -> float:
-    text = "".join(_text(el).split())  # type: ignore[attr-defined]
-    if not text:
+def _link_density(el: object, chars: int | None = None) -> float:
+    """Share of ``el``'s non-space characters inside links (``chars``: that count, if known)."""
+    if chars is None:
+        chars = len("".join(_text(el).split()))
+    if not chars:
         return 0.0
     linked = sum(len("".join(_text(a).split())) for a in el.iter("a"))  # type: ignore[attr-defined]
-    return linked / len(text)
+    return linked / chars
 
 
 def _remove(el: object) -> None:
@@ -416,7 +419,8 @@ def _prune(root: Any, links: bool = True) -> None:
         if not links or (links == 1 and el.tag == "p"):
             continue
         if el.tag in ("div", "section", "p"):
-            if len("".join(_text(el).split())) < 200 and _link_density(el) >= 0.9:
+            chars = len("".join(_text(el).split()))
+            if chars < 200 and _link_density(el, chars) >= 0.9:
                 _remove(el)
         elif _link_density(el) >= 0.75:
             _remove(el)

@@ -86,9 +86,18 @@ _NEEDS_CLEANING = re.compile("[\x00\r&<>\xa0\ufeff\ud800-\udfff]")
 # An ``href``/``src`` (the only URL attributes allowed) not followed by a value with a
 # scheme, searched in the ASCII-lowercased UTF-8 (HTML folds only ASCII case in names).
 # Without one every URL is absolute, and the relative-URL policy changes nothing.
-_MAYBE_RELATIVE_URL = re.compile(
-    rb"(?:href|src)(?![\t\n\f\r ]*=[\t\n\f\r ]*[\"']?[a-zA-Z][a-zA-Z0-9+.\-]*:)"
+# One pattern per name, each starting with a literal: the regex engine then skips
+# ahead with a fast substring search (the alternation ``(?:href|src)`` is ~3x slower).
+_MAYBE_RELATIVE_URL = tuple(
+    re.compile(name + rb"(?![\t\n\f\r ]*=[\t\n\f\r ]*[\"']?[a-zA-Z][a-zA-Z0-9+.\-]*:)")
+    for name in (b"href", b"src")
 )
+
+
+def _may_have_relative_url(html: str) -> bool:
+    """False only if no ``href``/``src`` in ``html`` can hold a relative URL."""
+    folded = html.encode("utf-8", "surrogatepass").lower()
+    return any(pattern.search(folded) for pattern in _MAYBE_RELATIVE_URL)
 
 
 @lru_cache(maxsize=64)
@@ -106,7 +115,7 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
     if not _NEEDS_CLEANING.search(html):
         return html
     if base_url and base_url.startswith(("http://", "https://", "file://")):
-        if not _MAYBE_RELATIVE_URL.search(html.encode("utf-8", "surrogatepass").lower()):
+        if not _may_have_relative_url(html):
             return _cleaner("deny").clean(html)  # no relative URL: the base changes nothing
         try:
             cleaner = _cleaner(("rewrite_with_base", base_url))

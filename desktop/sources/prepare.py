@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from desktop.enrich.clean import html_to_text
 from desktop.enrich.sanitize import sanitize_html
@@ -37,6 +38,20 @@ def content_hash(title: str, html: str) -> str:
     return digest.hexdigest()
 
 
+def _iso(moment: datetime) -> str:
+    """``timeutil.to_iso`` with a fast path for what the parser gives: aware UTC, year >= 1000."""
+    if moment.tzinfo is UTC and moment.year >= 1000:
+        return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (  # noqa: UP031 - faster than the others
+            moment.year,
+            moment.month,
+            moment.day,
+            moment.hour,
+            moment.minute,
+            moment.second,
+        )
+    return to_iso(moment)
+
+
 def prepare_entry(
     entry: ParsedEntry, base_url: str, fetched_at: str, language: str | None
 ) -> PreparedEntry:
@@ -57,8 +72,8 @@ def prepare_entry(
         canonical_url=canon,
         title=entry.title or "",
         author=entry.author,
-        published=to_iso(entry.published) if entry.published else fetched_at,
-        updated=to_iso(entry.updated) if entry.updated else None,
+        published=_iso(entry.published) if entry.published else fetched_at,
+        updated=_iso(entry.updated) if entry.updated else None,
         content_html=html,
         text=text,
         content_hash=content_hash(entry.title or "", html),
