@@ -131,6 +131,10 @@ def _hash_constants() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- URLs
 
 
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=._~-]*")
+"""Path characters that ``quote(unquote(...))`` leaves alone (no ``%``, nothing non-ASCII)."""
+
+
 def canonical_url(url: str) -> str:
     """The URL with case, default port, fragment, tracking parameters and mirrors normalised.
 
@@ -156,7 +160,9 @@ def canonical_url(url: str) -> str:
                 host, changed = host[len(prefix) :], True
     port = parts.port if _safe_port(parts) else None
     netloc = host if port is None or str(port) == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
-    path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~%")
+    path = parts.path
+    if not _PLAIN_PATH.fullmatch(path):  # quoting a plain ASCII path changes nothing
+        path = quote(unquote(path), safe="/:@!$&'()*+,;=-._~%")
     path = _AMP_PATH.sub("", path)
     if "//" in path:
         path = _SLASHES.sub("/", path)
