@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from desktop.paths import DataPaths, resolve_data_dir, resources_dir
 
 STARTUP_PROBE_ENV = "NEWSDESK_STARTUP_PROBE"
+PAINTED = 7
+"""Exit code of the event loop that runs until the first paint (see run_window)."""
 
 
 def app_icon_path() -> Path:
@@ -25,18 +28,27 @@ def app_icon_path() -> Path:
     return resources_dir() / "icons" / "newsdesk.svg"
 
 
-def make_application(argv: list[str] | None = None) -> Any:
-    """The QApplication (reused when one exists), with name, icon and style sheet."""
-    from desktop.ui.qt import QApplication, QIcon
+def make_application(argv: list[str] | None = None, *, icon: bool = True) -> Any:
+    """The QApplication (reused when one exists), with name, icon and style sheet
+    (without ``icon``, :func:`set_window_icon` sets the icon later)."""
+    from desktop.ui.qt import QApplication
 
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("Newsdesk")
     app.setOrganizationName("Newsdesk")
-    app.setWindowIcon(QIcon(str(app_icon_path())))
+    if icon:
+        set_window_icon(app)
     style = resources_dir() / "styles" / "newsdesk.qss"
     if style.exists():
         app.setStyleSheet(style.read_text(encoding="utf-8"))
     return app
+
+
+def set_window_icon(app: Any) -> None:
+    """The application's (and its windows') icon."""
+    from desktop.ui.qt import QIcon
+
+    app.setWindowIcon(QIcon(str(app_icon_path())))
 
 
 def build_window(
@@ -158,6 +170,8 @@ def _import_qt_free_modules() -> None:
     """Import the window's Qt-free modules before PySide6: once PySide6 is loaded it
     reads the source of every module imported after it (its ``__feature__`` check),
     which cost ~1-2 ms a module at start-up."""
+    import html  # noqa: F401  (the reading pane's)
+
     import desktop.commands.manage
     import desktop.commands.navigation
     import desktop.commands.registry
@@ -165,6 +179,29 @@ def _import_qt_free_modules() -> None:
     import desktop.config.settings
     import desktop.store.counts
     import desktop.triage.searches  # noqa: F401
+
+
+def window_data_dir(argv: Sequence[str]) -> tuple[bool, str | None]:
+    """``(True, data_dir)`` when ``argv`` asks for the window and nothing else (no
+    arguments, or only ``--data-dir DIR`` / ``--data-dir=DIR``), so the command line's
+    parser need not load; ``(False, None)`` for anything else (the parser decides)."""
+    args = list(argv)
+    if not args:
+        return True, None
+    if len(args) == 1 and args[0].startswith("--data-dir="):
+        value = args[0].split("=", 1)[1]
+        return True, value or None
+    if len(args) == 2 and args[0] == "--data-dir" and not args[1].startswith("-"):
+        return True, args[1] or None
+    return False, None
+
+
+def open_window(data_dir: str | None) -> int:
+    """The no-command path of ``newsdesk``: remember ``--data-dir`` for child processes
+    (as the command line does), then :func:`run_window`."""
+    if data_dir:
+        os.environ.setdefault("NEWSDESK_DATA_DIR", str(Path(data_dir).expanduser()))
+    return run_window(data_dir)
 
 
 def run_window(data_dir: str | None) -> int:
@@ -178,10 +215,7 @@ def run_window(data_dir: str | None) -> int:
     paths = resolve_data_dir(data_dir)
     first = FirstPage(paths)  # sqlite3 reads while Qt loads
     _import_qt_free_modules()
-    from desktop.ui.tasks import make_loop, run_loop
-
-    app = make_application()
-    loop = make_loop(app)
+    app = make_application(icon=False)  # the icon (an SVG) after the first paint
     try:
         window = build_window(paths, defer_setup=True)
     except Exception as exc:  # a broken keymap.json, say: tell the user, do not crash
@@ -205,11 +239,42 @@ def run_window(data_dir: str | None) -> int:
     def open_backend() -> None:
         gc.freeze()  # what start-up built lives on: later full collections skip it
         window.finish_setup()
+        set_window_icon(app)
         window.tasks.read(open_service, paths, done=attach, error=failed)
 
-    window.after_first_paint(open_backend)
-    run_loop(loop)
+    # Until the first paint only Qt's own event loop runs: asyncio and qasync (~40 ms
+    # of imports) load right after it, while the backend opens on a worker thread.
+    quitting = run_until_first_paint(app, window, open_backend)
+    if not quitting:
+        from desktop.ui.tasks import make_loop, run_loop
+
+        run_loop(make_loop(app))
     window.tasks.close()
     for desk in opened:
         desk.close()
     return 0
+
+
+def run_until_first_paint(app: Any, window: Any, then: Any) -> bool:
+    """Run Qt's event loop until ``window`` has painted its list and ``then()`` ran;
+    True when the window was closed meanwhile (the application should end).
+
+    Qt ignores ``QApplication.quit()`` while only a local event loop runs: closing
+    the window (``app.quit`` does that) is how to end the application this early."""
+    from desktop.ui.qt import QEventLoop
+
+    nested = QEventLoop()
+
+    def painted() -> None:
+        if window.isVisible():
+            then()
+        nested.exit(PAINTED)
+
+    def closed() -> None:
+        nested.exit(0)
+
+    app.lastWindowClosed.connect(closed)
+    window.after_first_paint(painted)
+    code = nested.exec()
+    app.lastWindowClosed.disconnect(closed)
+    return code != PAINTED or not window.isVisible()

@@ -592,13 +592,16 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``newsdesk`` command."""
+    from desktop.app import open_window, window_data_dir
+
+    window, data_dir = window_data_dir(sys.argv[1:] if argv is None else argv)
+    if window:  # no command: the window, without building the parser first
+        return open_window(data_dir)
     args = build_parser().parse_args(argv)
     if args.data_dir:
         os.environ.setdefault("NEWSDESK_DATA_DIR", str(Path(args.data_dir).expanduser()))
     if args.command is None:
-        from desktop.app import run_window
-
-        return run_window(args.data_dir)
+        return open_window(args.data_dir)
     if args.command == "classify":
         return cmd_classify(None, args)
     if args.command == "self-test":

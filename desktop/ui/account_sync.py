@@ -10,15 +10,17 @@ Quitting cancels a running sync.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.ui.qt import QObject, Signal
+
+if TYPE_CHECKING:  # asyncio and the pool load with the first sync, not at start-up
+    import asyncio
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +52,7 @@ class AccountSync(QObject):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[Any] | None = None
         self._stopped = False
-        self._pool = ThreadPoolExecutor(
-            1, thread_name_prefix="newsdesk-sync", initializer=_lower_priority
-        )
+        self._pool: ThreadPoolExecutor | None = None
         self._finished.connect(self._done)
 
     def start(self, done: Done | None = None, *, quiet: bool = False) -> bool:
@@ -68,6 +68,12 @@ class AccountSync(QObject):
         self.last_started = time.monotonic()
         if not quiet:
             w.say("Syncing accounts…")
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(
+                1, thread_name_prefix="newsdesk-sync", initializer=_lower_priority
+            )
         future = self._pool.submit(self._run, w.desk)
         future.add_done_callback(self._finished.emit)  # delivered on the UI thread
         return True
@@ -77,6 +83,8 @@ class AccountSync(QObject):
         return not self.last_started or time.monotonic() - self.last_started >= minutes * 60
 
     def _run(self, desk: Any) -> list[Any]:
+        import asyncio
+
         loop = asyncio.new_event_loop()
         try:
             with self._lock:
@@ -98,7 +106,9 @@ class AccountSync(QObject):
             return
         w = self.window
         exc = future.exception()
-        if exc is not None and not isinstance(exc, asyncio.CancelledError):
+        from asyncio import CancelledError
+
+        if exc is not None and not isinstance(exc, CancelledError):
             w.report_problem(f"sync: {exc}")
             reports: list[Any] = []
         else:
@@ -134,4 +144,5 @@ class AccountSync(QObject):
             self._stopped = True
             if self._loop is not None and self._task is not None:
                 self._loop.call_soon_threadsafe(self._task.cancel)
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from desktop.ui.qt import QFileDialog, QInputDialog, QMenu, QTimer
+from desktop.ui.qt import QTimer
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +25,23 @@ class AppActions:
     """Handlers for the commands of ``desktop.commands.manage``."""
 
     def __init__(self, window: Any) -> None:
-        from desktop.ui.account_sync import AccountSync
-
         self.w = window
-        self.sync = AccountSync(window)
-        """Feed-server account syncs (issue 7), off the UI thread."""
+        self._sync: Any = None
+
+    @property
+    def sync(self) -> Any:
+        """Feed-server account syncs (issue 7), off the UI thread (an ``AccountSync``,
+        made at first use: not before the window's first paint)."""
+        if self._sync is None:
+            from desktop.ui.account_sync import AccountSync
+
+            self._sync = AccountSync(self.w)
+        return self._sync
+
+    def stop_sync(self) -> None:
+        """Cancel a running account sync (nothing when none was ever started)."""
+        if self._sync is not None:
+            self._sync.stop()
 
     def handlers(self) -> dict[str, Callable[[], Any]]:
         """Command id → handler (merged into the window's command table)."""
@@ -171,6 +183,8 @@ class AppActions:
             return None
         if path is not None:
             return self._import_file(path)
+        from desktop.ui.qt import QFileDialog  # dialog types load when first used
+
         dialog = QFileDialog(self.w, "Import OPML", str(Path.home()))
         dialog.setObjectName("opmlOpen")
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
@@ -223,6 +237,8 @@ class AppActions:
         if path is not None:
             write(path)
             return None
+        from desktop.ui.qt import QFileDialog  # dialog types load when first used
+
         dialog = QFileDialog(self.w, "Export OPML", str(Path.home() / "newsdesk.opml"))
         dialog.setObjectName("opmlSave")
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
@@ -403,6 +419,8 @@ class AppActions:
     def rename(self, source_id: int) -> Any:
         """Rename a source."""
         title = self._title(source_id)
+        from desktop.ui.qt import QInputDialog  # dialog types load when first used
+
         dialog = QInputDialog(self.w)
         dialog.setObjectName("renameSource")
         dialog.setWindowTitle("Rename source")
@@ -425,6 +443,8 @@ class AppActions:
         if folder is not None:
             self.move_to(source_id, folder)
             return None
+        from desktop.ui.qt import QInputDialog  # dialog types load when first used
+
         dialog = QInputDialog(self.w)
         dialog.setObjectName("moveSource")
         dialog.setWindowTitle("Move source")
@@ -573,6 +593,8 @@ class AppActions:
         """The context menu of a source, folder or saved search in the sidebar."""
         if self.desk is None or kind not in ("source", "folder", "search"):
             return None
+        from desktop.ui.qt import QMenu  # dialog types load when first used
+
         menu = QMenu(self.w)
         menu.setObjectName("sidebarMenu")
         if kind == "search":
@@ -619,6 +641,7 @@ class AppActions:
     def rename_folder(self, folder: str) -> Any:
         """Rename a folder (every source in it moves)."""
         from desktop.sources import manage
+        from desktop.ui.qt import QInputDialog  # dialog types load when first used
 
         dialog = QInputDialog(self.w)
         dialog.setObjectName("renameFolder")

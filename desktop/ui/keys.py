@@ -10,10 +10,13 @@ table decides what every key does.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.commands.registry import KeySequencer, Registry
-from desktop.ui.qt import QEvent, QKeyEvent, QLineEdit, QObject, Qt, QTextEdit, QTimer, QWidget
+from desktop.ui.qt import QLineEdit, QObject, Qt, QTextEdit, QTimer, QWidget
+
+if TYPE_CHECKING:  # resolved by the first filtered event: not before the first paint
+    from desktop.ui.qt import QEvent, QKeyEvent
 
 _KEY_NAMES = {
     Qt.Key.Key_Space: "Space",
@@ -41,7 +44,6 @@ _MODIFIER_KEYS = {
     Qt.Key.Key_CapsLock,
 }
 SEQUENCE_TIMEOUT_MS = 1500
-_KEY_PRESS = QEvent.Type.KeyPress
 
 
 def chord_of(event: QKeyEvent) -> str | None:
@@ -102,6 +104,8 @@ class KeyDispatcher(QObject):
         self._timer.setInterval(SEQUENCE_TIMEOUT_MS)
         self._timer.timeout.connect(self._expire)
         self.enabled = True
+        self._key_press: Any = None
+        self._key_event: Any = None
 
     def rebuild(self, registry: Registry) -> None:
         """Use a changed key map."""
@@ -113,11 +117,17 @@ class KeyDispatcher(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # every event of the application passes here: keep the common path short
-        if event.type() != _KEY_PRESS or not self.enabled:
+        key_press = self._key_press
+        if key_press is None:
+            from desktop.ui.qt import QEvent, QKeyEvent
+
+            key_press = self._key_press = QEvent.Type.KeyPress
+            self._key_event = QKeyEvent
+        if event.type() != key_press or not self.enabled:
             return False
         if not isinstance(watched, QWidget) or watched.window() is not self._window:
             return False
-        assert isinstance(event, QKeyEvent)
+        assert isinstance(event, self._key_event)
         return self.handle(event, watched)
 
     def handle(self, event: QKeyEvent, target: QWidget | None) -> bool:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.commands.navigation import VIEW_COMMANDS
 from desktop.commands.registry import Registry, display_keys
@@ -28,11 +28,7 @@ from desktop.ui.article_list import (
 )
 from desktop.ui.keys import KeyDispatcher
 from desktop.ui.qt import (
-    QAction,
     QApplication,
-    QDialog,
-    QDialogButtonBox,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -42,13 +38,15 @@ from desktop.ui.qt import (
     QStackedWidget,
     Qt,
     QTimer,
-    QUrl,
     QVBoxLayout,
     QWidget,
 )
 from desktop.ui.reader_pane import ReaderPane
 from desktop.ui.sidebar import VIEW_TITLES, Sidebar, language_name
 from desktop.ui.tasks import Tasks
+
+if TYPE_CHECKING:  # dialog-only Qt types: resolved when first used, not at start-up
+    from desktop.ui.qt import QAction, QDialog, QUrl
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +127,8 @@ class SearchField(QLineEdit):
         self._on_leave = on_leave
         self.setObjectName("search")
         self.setPlaceholderText("Search  ( / )")
-        self.setClearButtonEnabled(True)
+        # the clear button (it shows only with text) comes with MainWindow.finish_setup:
+        # its icon costs ~5 ms before the first paint
 
     def keyPressEvent(self, event: Any) -> None:
         if event.key() == Qt.Key.Key_Escape:
@@ -139,36 +138,6 @@ class SearchField(QLineEdit):
             self._on_leave(False)
             return
         super().keyPressEvent(event)
-
-
-class TopicsDialog(QDialog):
-    """Edit an article's topics as a comma-separated list."""
-
-    def __init__(self, topics: list[str], parent: Any = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("topicsDialog")
-        self.setWindowTitle("Topics")
-        self.setMinimumWidth(420)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Topics, separated by commas (your changes teach the tagger):"))
-        self.edit = QLineEdit(", ".join(topics))
-        layout.addWidget(self.edit)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.edit.returnPressed.connect(self.accept)
-
-    def topics(self) -> list[str]:
-        """The topics typed, cleaned, in order, without duplicates."""
-        seen: dict[str, None] = {}
-        for part in self.edit.text().split(","):
-            tag = part.strip().lower()
-            if tag:
-                seen.setdefault(tag, None)
-        return list(seen)
 
 
 class MainWindow(QMainWindow):
@@ -237,8 +206,6 @@ class MainWindow(QMainWindow):
         split = QSplitter(Qt.Orientation.Horizontal, self)
         split.setObjectName("mainSplit")
         split.addWidget(self.sidebar)
-        from desktop.ui.welcome import WelcomePage
-
         self.stack = QStackedWidget(split)
         right = QSplitter(Qt.Orientation.Vertical, self.stack)
         right.addWidget(self.list)
@@ -246,8 +213,7 @@ class MainWindow(QMainWindow):
         right.setStretchFactor(0, 2)
         right.setStretchFactor(1, 3)
         self.stack.addWidget(right)
-        self.welcome = WelcomePage(self.stack)
-        self.stack.addWidget(self.welcome)
+        self._welcome: Any = None  # the first-run page, made when first shown
         split.addWidget(self.stack)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
@@ -297,7 +263,6 @@ class MainWindow(QMainWindow):
         self.sidebar.source_dropped.connect(
             lambda sid, folder: self.app_actions.move_to(sid, folder or "")
         )
-        self.welcome.chosen.connect(self.run_command)
         self.reader.allow_images_requested.connect(self._allow_images)
         self.search.textEdited.connect(lambda _t: self._search_timer.start())
         self._search_timer = QTimer(self)
@@ -355,6 +320,8 @@ class MainWindow(QMainWindow):
         if not self._keys_installed:
             self._keys_installed = True
             QApplication.instance().installEventFilter(self.keys)
+            self.search.setClearButtonEnabled(True)
+            self._fill_menus()
 
     def preload(self, rows: list[ArticleRow], sizes: dict[int, int], cursor: Any) -> None:
         """Show the first page of the default view before :meth:`attach` (start-up);
@@ -392,9 +359,10 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(QUIT_GRACE_MS, self.close)
             return
         self._closing = True
-        for helper in (self.scheduler, self.tray, self.app_actions.sync):
+        for helper in (self.scheduler, self.tray):
             if helper is not None:
                 helper.stop()
+        self.app_actions.stop_sync()
         self._poll_timer.stop()
         app = QApplication.instance()
         if app is not None:
@@ -553,8 +521,21 @@ class MainWindow(QMainWindow):
         self.status_text.setText(text)
 
     # -- issue 5: first run, settings, key map, background ------------------------
+    @property
+    def welcome(self) -> Any:
+        """The first-run page (a ``WelcomePage``; made at first use)."""
+        if self._welcome is None:
+            from desktop.ui.welcome import WelcomePage
+
+            self._welcome = WelcomePage(self.stack)
+            self.stack.addWidget(self._welcome)
+            self._welcome.chosen.connect(self.run_command)
+        return self._welcome
+
     def show_welcome(self, on: bool) -> None:
         """The welcome page instead of the list (no sources yet), or the list again."""
+        if not on and self._welcome is None:
+            return  # never shown: the list is the current page
         page = self.welcome if on else self.stack.widget(0)
         if self.stack.currentWidget() is not page:
             self.stack.setCurrentWidget(page)
@@ -773,17 +754,23 @@ class MainWindow(QMainWindow):
             self.model.remove_ids(ids)
 
     def _build_menus(self) -> None:
+        """The menu bar's titles; their entries come with :meth:`finish_setup`."""
         bar = self.menuBar()
-        menus = {c: bar.addMenu(f"&{c}") for c in self.registry.categories()}
+        self._menus = {c: bar.addMenu(f"&{c}") for c in self.registry.categories()}
         self.actions_by_id: dict[str, QAction] = {}
+
+    def _fill_menus(self) -> None:
+        """One menu entry per command that has one (after the first paint: ~100 actions)."""
+        from desktop.ui.qt import QAction
+
         for c in self.registry:
-            if not c.menu:
+            if not c.menu or c.id in self.actions_by_id:
                 continue
             text = c.title + (f"\t{display_keys(c.keys[:1])}" if c.keys else "")
             action = QAction(text, self)
             action.setToolTip(c.description or c.title)
             action.triggered.connect(lambda _=False, cid=c.id: self.run_command(cid))
-            menus[c.category].addAction(action)
+            self._menus[c.category].addAction(action)
             self.actions_by_id[c.id] = action
 
     # navigation
@@ -837,6 +824,8 @@ class MainWindow(QMainWindow):
         if row is None or not row.url:
             self.say("This article has no link")
             return
+        from desktop.ui.qt import QUrl
+
         self._open_link(QUrl(row.url))
 
     def expand_story(self) -> None:
@@ -1069,6 +1058,9 @@ class MainWindow(QMainWindow):
         row = self.current_row()
         if row is None or self.desk is None:
             return
+        from desktop.ui.dialogs.topics import TopicsDialog
+        from desktop.ui.qt import QDialog
+
         dialog = TopicsDialog(row.topics, self)
         self._dialog = dialog
         before = list(row.topics)
@@ -1305,6 +1297,8 @@ class MainWindow(QMainWindow):
             self.say("Nothing to save: type a search (/) or pick a filter first")
             return None
         query = f.encode()
+        from desktop.ui.qt import QInputDialog
+
         dialog = QInputDialog(self)
         dialog.setObjectName("saveSearch")
         dialog.setWindowTitle("Save search")
@@ -1338,6 +1332,8 @@ class MainWindow(QMainWindow):
         """Rename a saved search (its sidebar menu)."""
         if self.desk is None:
             return None
+        from desktop.ui.qt import QInputDialog
+
         dialog = QInputDialog(self)
         dialog.setObjectName("renameSearch")
         dialog.setWindowTitle("Rename saved search")

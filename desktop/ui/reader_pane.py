@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.ui.article_list import exact_time, relative_time
-from desktop.ui.qt import QDesktopServices, QImage, QTextBrowser, QTextDocument, QUrl, Signal
+from desktop.ui.qt import QTextBrowser, QTextDocument, Signal
+
+if TYPE_CHECKING:  # resolved when first used (each Qt type costs its enums at start-up)
+    from desktop.ui.qt import QImage, QUrl
 
 EMPTY_HTML = """
 <div style="margin-top:80px; text-align:center; color:#6b7280;">
@@ -85,6 +88,13 @@ def render_article(detail: dict[str, Any], images_blocked: int = 0) -> str:
     )
 
 
+def _open_in_browser(url: QUrl) -> Any:
+    """The default link handler: the system browser."""
+    from desktop.ui.qt import QDesktopServices
+
+    return QDesktopServices.openUrl(url)
+
+
 class ReaderPane(QTextBrowser):
     """Shows one article; asks its owner to fetch remote images when they are allowed."""
 
@@ -104,7 +114,7 @@ class ReaderPane(QTextBrowser):
         self._images: dict[str, QImage] = {}
         self.fetch_image: Callable[[str], None] | None = None
         """Set by the owner: start a background fetch of an allowed image URL."""
-        self.open_url: Callable[[QUrl], Any] = QDesktopServices.openUrl
+        self.open_url: Callable[[QUrl], Any] = _open_in_browser
         self.show_empty()
 
     @property
@@ -133,6 +143,8 @@ class ReaderPane(QTextBrowser):
 
     def add_image(self, url: str, data: bytes) -> None:
         """An allowed image arrived: put it in the document."""
+        from desktop.ui.qt import QImage, QUrl
+
         image = QImage()
         if not image.loadFromData(data):
             return
@@ -142,6 +154,8 @@ class ReaderPane(QTextBrowser):
         self.viewport().update()
 
     def loadResource(self, kind: int, url: QUrl) -> Any:
+        from desktop.ui.qt import QImage
+
         if url.scheme() in ("http", "https", "ftp", "file"):
             text = url.toString()
             if text in self._images:

@@ -13,14 +13,15 @@ One small API hides qasync (so it could be swapped for PySide6's QtAsyncio):
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import traceback
 from collections.abc import Callable, Coroutine
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.ui.qt import QApplication, QObject, QTimer, Signal
+
+if TYPE_CHECKING:
+    import asyncio
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -121,13 +122,15 @@ class Tasks:
             sys.setswitchinterval(SWITCH_INTERVAL_S)
         self._relay = _Relay()
         self._relay.delivered.connect(self._deliver)
-        self._reads = ThreadPoolExecutor(read_threads, thread_name_prefix="newsdesk-read")
-        self._writes = ThreadPoolExecutor(1, thread_name_prefix="newsdesk-act")
+        # the pools (and ``concurrent.futures``) come with the first job: not before the
+        # window's first paint
+        self._read_threads = read_threads
+        self._pools: dict[str, ThreadPoolExecutor] = {}
         self._pending = 0
         self._next_job = 0
         self._callbacks: dict[int, tuple[Callback | None, Callback | None]] = {}
         self._closed = False
-        self._held: list[tuple[ThreadPoolExecutor, Callable[..., Any], tuple[Any, ...], int]] = []
+        self._held: list[tuple[str, Callable[..., Any], tuple[Any, ...], int]] = []
         self._holding = 0
         self.on_error: Callback = lambda exc: log.error("background task failed: %s", exc)
         """Called on the UI thread with any exception no ``error`` callback took."""
@@ -139,6 +142,16 @@ class Tasks:
         if self._collector is not None:
             self._collector.last_activity = time.monotonic()
 
+    def _pool(self, name: str) -> ThreadPoolExecutor:
+        pool = self._pools.get(name)
+        if pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            workers = self._read_threads if name == "read" else 1
+            pool = ThreadPoolExecutor(workers, thread_name_prefix=f"newsdesk-{name}")
+            self._pools[name] = pool
+        return pool
+
     @property
     def busy(self) -> int:
         """Jobs submitted and not yet delivered."""
@@ -146,7 +159,7 @@ class Tasks:
 
     def _submit(
         self,
-        pool: ThreadPoolExecutor,
+        pool: str,
         fn: Callable[..., Any],
         args: tuple[Any, ...],
         done: Callback | None,
@@ -166,7 +179,7 @@ class Tasks:
         return self._start(pool, fn, args, job)
 
     def _start(
-        self, pool: ThreadPoolExecutor, fn: Callable[..., Any], args: tuple[Any, ...], job: int
+        self, pool: str, fn: Callable[..., Any], args: tuple[Any, ...], job: int
     ) -> Future[Any]:
         emit = self._relay.delivered.emit
 
@@ -176,12 +189,15 @@ class Tasks:
                 return
             exc = future.exception()
             if exc is not None:
-                log.debug("".join(traceback.format_exception(exc)))
+                if log.isEnabledFor(logging.DEBUG):
+                    import traceback
+
+                    log.debug("".join(traceback.format_exception(exc)))
                 emit((job, None, exc))
             else:
                 emit((job, future.result(), None))
 
-        future = pool.submit(fn, *args)
+        future = self._pool(pool).submit(fn, *args)
         future.add_done_callback(finish)
         return future
 
@@ -239,7 +255,7 @@ class Tasks:
         error: Callback | None = None,
     ) -> Future[Any] | None:
         """Run ``fn(*args)`` on a read thread; ``done(result)`` on the UI thread."""
-        return self._submit(self._reads, fn, args, done, error)
+        return self._submit("read", fn, args, done, error)
 
     def write(
         self,
@@ -249,7 +265,7 @@ class Tasks:
         error: Callback | None = None,
     ) -> Future[Any] | None:
         """Run ``fn(*args)`` on the action thread, after every earlier ``write``."""
-        return self._submit(self._writes, fn, args, done, error)
+        return self._submit("act", fn, args, done, error)
 
     def spawn(
         self,
@@ -259,6 +275,8 @@ class Tasks:
         error: Callback | None = None,
     ) -> asyncio.Future[Any]:
         """Run a coroutine on the UI thread's asyncio loop."""
+        import asyncio
+
         task = asyncio.ensure_future(coro)
         self._pending += 1
 
@@ -284,13 +302,15 @@ class Tasks:
             self._callbacks.pop(job, None)
             self._pending -= 1
         self._held = []
-        self._reads.shutdown(wait=True, cancel_futures=True)
-        self._writes.shutdown(wait=True, cancel_futures=True)
+        for pool in self._pools.values():
+            pool.shutdown(wait=True, cancel_futures=True)
         self._relay.deleteLater()
 
 
 def make_loop(app: QApplication) -> asyncio.AbstractEventLoop:
     """An asyncio loop that runs inside the Qt event loop, set as the current loop."""
+    import asyncio
+
     import qasync
 
     loop = qasync.QEventLoop(app)
