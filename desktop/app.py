@@ -185,6 +185,8 @@ def window_data_dir(argv: Sequence[str]) -> tuple[bool, str | None]:
     """``(True, data_dir)`` when ``argv`` asks for the window and nothing else (no
     arguments, or only ``--data-dir DIR`` / ``--data-dir=DIR``), so the command line's
     parser need not load; ``(False, None)`` for anything else (the parser decides)."""
+    if os.environ.get("NEWSDESK_DATABASE_URL"):  # the parser explains it cannot, yet
+        return False, None
     args = list(argv)
     if not args:
         return True, None

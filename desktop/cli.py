@@ -34,6 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="data folder (default: $NEWSDESK_DATA_DIR, else the platform's user data folder)",
     )
+    p.add_argument(
+        "--database",
+        metavar="URL",
+        help="a shared PostgreSQL store, postgresql://user@host/db (default: "
+        "$NEWSDESK_DATABASE_URL, else the SQLite file in the data folder)",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     a = sub.add_parser("add", help="subscribe to a feed URL, a local file, or a web page's feed")
@@ -188,10 +194,11 @@ def _err(message: str) -> None:
 
 
 def _open(args: argparse.Namespace) -> Any:
-    from desktop.paths import resolve_data_dir
+    from desktop.paths import resolve_data_dir, resolve_database
     from desktop.service import Newsdesk
 
-    return Newsdesk.open(resolve_data_dir(args.data_dir))
+    paths = resolve_data_dir(args.data_dir)
+    return Newsdesk.open(paths, resolve_database(args.database, paths))
 
 
 def _read_password(username: str) -> str:
@@ -601,6 +608,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.data_dir:
         os.environ.setdefault("NEWSDESK_DATA_DIR", str(Path(args.data_dir).expanduser()))
     if args.command is None:
+        from desktop.paths import ENV_DATABASE_URL
+
+        if args.database or os.environ.get(ENV_DATABASE_URL):
+            _err("the window does not open a --database URL yet (commands do)")
+            return EXIT_ERROR
         return open_window(args.data_dir)
     if args.command == "classify":
         return cmd_classify(None, args)
@@ -613,7 +625,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         app = _open(args)
-    except DatabaseError as exc:
+    except (DatabaseError, ValueError) as exc:
         _err(str(exc))
         return EXIT_ERROR
     try:

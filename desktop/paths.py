@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ENV_DATA_DIR = "NEWSDESK_DATA_DIR"
+ENV_DATABASE_URL = "NEWSDESK_DATABASE_URL"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,26 @@ def resolve_data_dir(cli_value: str | os.PathLike[str] | None = None) -> DataPat
     root = root.resolve()
     root.mkdir(parents=True, exist_ok=True)
     return DataPaths(root)
+
+
+def resolve_database(cli_value: str | None, paths: DataPaths) -> Path | str:
+    """``--database`` first, then ``$NEWSDESK_DATABASE_URL``, then the SQLite file in
+    the data folder. A URL (``postgresql://…``) is returned as a string; anything
+    else is a SQLite file path."""
+    value = cli_value or os.environ.get(ENV_DATABASE_URL) or ""
+    if not value:
+        return paths.database
+    if value.startswith(("postgresql:", "postgresql+", "postgres:")):
+        if value.startswith("postgres:"):
+            value = "postgresql:" + value[len("postgres:") :]
+        return value
+    if value.startswith("sqlite:///"):
+        value = value[len("sqlite:///") :]
+    if "://" in value:
+        raise ValueError(
+            f"unsupported database URL: {value.split('://')[0]}:// (postgresql:// or a file)"
+        )
+    return Path(value).expanduser().resolve()
 
 
 def resources_dir() -> Path:

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from desktop.paths import DataPaths
-from desktop.store import queries
+from desktop.store import dialect, queries
 from desktop.store.database import Database
 from desktop.timeutil import now_iso
 from desktop.triage import actions
@@ -62,10 +62,11 @@ def _insert_source(
     if existing:
         raise UserError(f"already subscribed: {url} is source {existing[0]}")
     cur = conn.exec_driver_sql(
-        "INSERT INTO sources (url, title, folder, username, created_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO sources (url, title, folder, username, created_at) VALUES (?, ?, ?, ?, ?) "
+        "RETURNING id",
         (url, title, folder or None, username, now_iso()),
     )
-    return int(cur.lastrowid)
+    return int(cur.scalar_one())
 
 
 class Newsdesk:
@@ -78,9 +79,10 @@ class Newsdesk:
         self._enricher: Any = None
 
     @classmethod
-    def open(cls, paths: DataPaths) -> Newsdesk:
-        """Open (creating or migrating) the database in ``paths``."""
-        return cls(paths, Database(paths.database))
+    def open(cls, paths: DataPaths, database: Path | str | None = None) -> Newsdesk:
+        """Open (creating or migrating) the database: ``database`` (a SQLite file or a
+        PostgreSQL URL) when given, else the SQLite file in ``paths``."""
+        return cls(paths, Database(database if database is not None else paths.database))
 
     def close(self) -> None:
         """Stop workers and close the database."""
@@ -262,7 +264,7 @@ class Newsdesk:
                 lambda c: [
                     r[0]
                     for r in c.exec_driver_sql(
-                        "SELECT id FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+                        f"SELECT id FROM articles WHERE id IN ({dialect.of(c).values()})",
                         (json.dumps(ids),),
                     ).fetchall()
                 ]
@@ -301,9 +303,10 @@ class Newsdesk:
         return self.db.write(
             lambda c: int(
                 c.exec_driver_sql(
-                    "INSERT INTO rules (name, definition, enabled, created_at) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO rules (name, definition, enabled, created_at) VALUES (?, ?, ?, ?) "
+                    "RETURNING id",
                     (rule.name, json.dumps(data, ensure_ascii=False), rule.enabled, now_iso()),
-                ).lastrowid
+                ).scalar_one()
             )
         )
 

@@ -46,3 +46,53 @@ def desk(data_paths) -> Iterator:
         yield app
     finally:
         app.close()
+
+
+# -- both databases: SQLite (a file in the data folder) and a throwaway PostgreSQL ----
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    """An admin URL of a PostgreSQL server: ``$NEWSDESK_TEST_POSTGRES_URL`` when set, else
+    a throwaway server started for the session (stopped at its end); skips when neither."""
+    from tests.support import postgres
+
+    url = os.environ.get(postgres.ENV_URL)
+    if url:
+        yield url
+        return
+    why = postgres.available()
+    if why is not None:
+        pytest.skip(f"PostgreSQL variant: {why}; or set {postgres.ENV_URL}")
+    server = postgres.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request) -> Iterator[str | None]:
+    """The store to open: None for the SQLite file in the data folder, or the URL of a
+    fresh, empty PostgreSQL database (dropped after the test)."""
+    if request.param == "sqlite":
+        yield None
+        return
+    from tests.support import postgres
+
+    admin = request.getfixturevalue("postgres_admin_url")
+    url = postgres.fresh_database(admin)
+    try:
+        yield url
+    finally:
+        postgres.drop_database(admin, url)
+
+
+@pytest.fixture
+def store_desk(data_paths, database) -> Iterator:
+    """An open backend on each database in turn (see ``database``)."""
+    from desktop.service import Newsdesk
+
+    app = Newsdesk.open(data_paths, database)
+    try:
+        yield app
+    finally:
+        app.close()

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from desktop.store import dialect
 from desktop.timeutil import now_iso
 
 STATE_FILE = "semantic-topics.json"
@@ -127,7 +128,7 @@ def write_tags(
     for article_id, found in tags:
         conn.exec_driver_sql(
             "DELETE FROM tags WHERE article_id = ? AND origin = 'model' "
-            "AND tag IN (SELECT value FROM json_each(?))",
+            f"AND tag IN ({dialect.of(conn).values('text')})",
             (article_id, topics),
         )
         if found:

@@ -21,6 +21,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from desktop.store import dialect
 from desktop.timeutil import now_iso
 
 MIN_CHARS = 200
@@ -140,7 +141,7 @@ def wanted_ids(conn: Any, ids: list[int]) -> list[int]:
         r[0]
         for r in conn.exec_driver_sql(
             "SELECT a.id FROM articles a JOIN sources s ON s.id = a.source_id "
-            f"WHERE s.full_article = 1 AND a.id IN (SELECT value FROM json_each(?)) {done}",
+            f"WHERE s.full_article = 1 AND a.id IN ({dialect.of(conn).values()}) {done}",
             (json.dumps(ids),),
         ).fetchall()
     ]

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, fields
 from typing import Any
 
+from desktop.store import dialect
 from desktop.timeutil import now_iso
 
 KEPT_URL = "newsdesk:kept-articles"
@@ -196,10 +197,10 @@ def _kept_source(conn: Any) -> int:
     if row:
         return int(row[0])
     cur = conn.exec_driver_sql(
-        "INSERT INTO sources (url, title, enabled, created_at) VALUES (?, ?, 0, ?)",
+        "INSERT INTO sources (url, title, enabled, created_at) VALUES (?, ?, 0, ?) RETURNING id",
         (KEPT_URL, KEPT_TITLE, now_iso()),
     )
-    return int(cur.lastrowid)
+    return int(cur.scalar_one())
 
 
 def flagged_count(conn: Any, source_id: int) -> int:
@@ -239,7 +240,7 @@ def delete(conn: Any, source_id: int, keep_flagged: bool = True) -> Deleted:
             kept_id = _kept_source(conn)
             conn.exec_driver_sql(
                 "UPDATE articles SET source_id = ?, entry_key = ? || ':' || entry_key "
-                "WHERE id IN (SELECT value FROM json_each(?))",
+                f"WHERE id IN ({dialect.of(conn).values()})",
                 (kept_id, str(source_id), json.dumps(ids)),
             )
             kept = len(ids)

@@ -33,7 +33,7 @@ from typing import Any
 from desktop.sources.feed import FetchResult
 from desktop.sources.http import Fetcher, HttpSettings
 from desktop.sources.prepare import PreparedFeed, prepare_feed
-from desktop.store import ingest
+from desktop.store import dialect, ingest
 from desktop.store.database import Database
 from desktop.timeutil import now_iso
 
@@ -100,7 +100,7 @@ def _load_sources(conn: Any, ids: Sequence[int]) -> list[tuple[Any, ...]]:
 
     return conn.exec_driver_sql(
         "SELECT id, url, title, etag, last_modified, refresh_minutes, username FROM sources "
-        "WHERE id IN (SELECT value FROM json_each(?)) "
+        f"WHERE id IN ({dialect.of(conn).values()}) "
         # Sources owned by a feed-server account are fetched by that server (desktop.sync).
         "AND id NOT IN (SELECT source_id FROM account_sources) ORDER BY id",
         (json.dumps(list(ids)),),

@@ -113,10 +113,11 @@ def subscribe_samples(conn: Any, urls: list[str]) -> SamplesAdded:
             added.already += 1
             continue
         cur = conn.exec_driver_sql(
-            "INSERT INTO sources (url, title, folder, created_at) VALUES (?, '', ?, ?)",
+            "INSERT INTO sources (url, title, folder, created_at) VALUES (?, '', ?, ?) "
+            "RETURNING id",
             (url, SAMPLE_FOLDER, now_iso()),
         )
-        added.source_ids.append(int(cur.lastrowid))
+        added.source_ids.append(int(cur.scalar_one()))
     return added
 
 

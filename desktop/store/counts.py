@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from desktop.store import dialect
 from desktop.store.queries import ArticleQuery, ArticleRow, _where, attach_topics
 
 
@@ -61,9 +62,10 @@ def language_counts(conn: Any) -> list[tuple[str, int]]:
 
 def topic_counts(conn: Any) -> list[tuple[str, int]]:
     """Topics present, most articles first (hidden articles left out)."""
+    join = dialect.of(conn).fixed_join
     hidden = dict(
         conn.exec_driver_sql(
-            "SELECT g.tag, count(*) FROM triage t CROSS JOIN tags g ON g.article_id = t.article_id "
+            f"SELECT g.tag, count(*) FROM triage t {join} tags g ON g.article_id = t.article_id "
             "WHERE t.hidden = 1 AND g.removed = 0 GROUP BY g.tag"
         ).fetchall()
     )
@@ -127,7 +129,7 @@ def story_sizes(conn: Any, story_ids: list[int]) -> dict[int, int]:
         return {}
     rows = conn.exec_driver_sql(
         "SELECT a.story_id, count(*) FROM articles a JOIN triage t ON t.article_id = a.id "
-        "WHERE t.hidden = 0 AND a.story_id IN (SELECT value FROM json_each(?)) "
+        f"WHERE t.hidden = 0 AND a.story_id IN ({dialect.of(conn).values()}) "
         "GROUP BY a.story_id",
         (json.dumps(sorted(set(story_ids))),),
     ).fetchall()
@@ -163,18 +165,19 @@ def rows_by_id(conn: Any, ids: list[int]) -> list[ArticleRow]:
         return []
     return _rows(
         conn,
-        _ROW_SQL + "WHERE a.id IN (SELECT value FROM json_each(?))",
+        _ROW_SQL + f"WHERE a.id IN ({dialect.of(conn).values()})",
         (json.dumps(ids),),
     )
 
 
 SORTS = {
     "published": ("a.published", False),
-    "title": ("a.title COLLATE NOCASE", True),
-    "source": ("s.title COLLATE NOCASE", True),
-    "language": ("coalesce(a.language, '')", True),
+    "title": ("a.title", True),
+    "source": ("s.title", True),
+    "language": ("coalesce(a.language, '')", False),
 }
-"""Sort name → (SQL expression, whether its key is text compared without case)."""
+"""Sort name → (SQL expression, whether it orders without case: then the dialect's
+case-insensitive form of the expression orders the rows and is the cursor's key)."""
 
 
 def sorted_page(
@@ -184,8 +187,11 @@ def sorted_page(
 
     Returns the rows and the cursor of the next page (None at the end).
     """
-    expr = SORTS[sort][0]
-    clauses, params = _where(q)
+    d = dialect.of(conn)
+    expr, nocase = SORTS[sort]
+    if nocase:
+        expr = d.nocase(expr)
+    clauses, params = _where(q, True, d)
     op = "<" if descending else ">"
     if after is not None:
         clauses.append(f"({expr}, a.id) {op} (?, ?)")
@@ -205,7 +211,7 @@ def sorted_page(
 
 def view_ids(conn: Any, q: ArticleQuery) -> list[int]:
     """Every article id matching ``q`` (no limit): the target of "mark view read"."""
-    clauses, params = _where(q)
+    clauses, params = _where(q, True, dialect.of(conn))
     sql = (
         "SELECT a.id FROM articles a JOIN triage t ON t.article_id = a.id "
         f"WHERE {' AND '.join(clauses)}"
@@ -246,8 +252,9 @@ def ids_matching(conn: Any, q: ArticleQuery, ids: list[int]) -> set[int]:
     """Which of ``ids`` match the view and filters of ``q``."""
     if not ids:
         return set()
-    clauses, params = _where(q)
-    clauses.append("a.id IN (SELECT value FROM json_each(?))")
+    d = dialect.of(conn)
+    clauses, params = _where(q, True, d)
+    clauses.append(f"a.id IN ({d.values()})")
     params.append(json.dumps(ids))
     sql = (
         "SELECT a.id FROM articles a JOIN triage t ON t.article_id = a.id "

@@ -14,15 +14,34 @@ T = TypeVar("T")
 
 
 class Database:
-    """One SQLite file. Writes go through :meth:`write` (a single-worker executor,
-    one short transaction per call); reads use their own connections.
+    """One SQLite file, or a PostgreSQL database given by URL. Writes go through
+    :meth:`write` (a single-worker executor, one short transaction per call);
+    reads use their own connections.
+
+    ``path`` is the SQLite file (None on PostgreSQL); ``url`` the PostgreSQL
+    URL (None on SQLite); ``dialect`` is ``"sqlite"`` or ``"postgresql"``.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.migration: MigrationReport = prepare(path)
-        self._engine = make_engine(path)
-        self._read_engine = make_engine(path, readonly=True)
+    def __init__(self, target: Path | str) -> None:
+        from desktop.store.dialect import is_url
+
+        if is_url(target):
+            from desktop.store import postgres
+
+            self.path: Path | None = None
+            self.url: str | None = str(target)
+            self.dialect = "postgresql"
+            self.migration: MigrationReport = postgres.prepare(self.url)
+            self._engine = postgres.make_engine(self.url)
+            self._read_engine = postgres.make_engine(self.url, readonly=True)
+        else:
+            path = Path(target)
+            self.path = path
+            self.url = None
+            self.dialect = "sqlite"
+            self.migration = prepare(path)
+            self._engine = make_engine(path)
+            self._read_engine = make_engine(path, readonly=True)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-writer")
         self._closed = False
 
@@ -72,6 +91,8 @@ class Database:
 
     def _checkpoint(self) -> None:
         """Fold the WAL back into the main file so it stands alone (best effort)."""
+        if self.path is None:
+            return
         import sqlite3
 
         from desktop.store.db import connect_raw

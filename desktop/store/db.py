@@ -33,9 +33,9 @@ class NewerSchemaError(DatabaseError):
 
 @dataclass(frozen=True, slots=True)
 class MigrationReport:
-    """What opening did to the file."""
+    """What opening did to the file (``path`` is None for a PostgreSQL URL)."""
 
-    path: Path
+    path: Path | None
     from_version: int
     to_version: int
     backup: Path | None

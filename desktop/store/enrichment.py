@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from desktop.enrich.pipeline import EnrichInput, EnrichOutput
+from desktop.store import dialect
 from desktop.timeutil import now_iso
 
 MACHINE_ORIGINS = ("model", "feed", "rule")
@@ -69,7 +70,7 @@ def _fold_story(conn: Any, out: EnrichOutput) -> int:
     if out.story_keys:
         found = conn.exec_driver_sql(
             "SELECT DISTINCT story_id FROM story_keys "
-            "WHERE key IN (SELECT value FROM json_each(?))",
+            f"WHERE key IN ({dialect.of(conn).values('text')})",
             (json.dumps(out.story_keys),),
         ).fetchall()
         for (sid,) in found:
@@ -96,16 +97,19 @@ def _fold_story(conn: Any, out: EnrichOutput) -> int:
         story = out.id
     else:
         # A new copy of a story the user already dealt with arrives dealt with.
+        greatest = dialect.of(conn).greatest
         conn.exec_driver_sql(
-            "UPDATE triage SET read = max(read, (SELECT read FROM triage WHERE article_id = ?)), "
-            "archived = max(archived, (SELECT archived FROM triage WHERE article_id = ?)) "
+            f"UPDATE triage SET read = {greatest}(read, "
+            "(SELECT read FROM triage WHERE article_id = ?)), "
+            f"archived = {greatest}(archived, (SELECT archived FROM triage WHERE article_id = ?)) "
             "WHERE article_id = ? AND changed_at IS NULL",
             (story, story, out.id),
         )
     conn.exec_driver_sql("UPDATE articles SET story_id = ? WHERE id = ?", (story, out.id))
     if out.story_keys:
         conn.exec_driver_sql(
-            "INSERT OR IGNORE INTO story_keys (key, story_id) SELECT value, ? FROM json_each(?)",
+            "INSERT INTO story_keys (key, story_id) SELECT j.value, ? "
+            f"FROM {dialect.of(conn).table('j', 'text')} WHERE true ON CONFLICT DO NOTHING",
             (story, json.dumps(out.story_keys)),
         )
     return story
@@ -202,9 +206,10 @@ def rule_matches(
     """
     from desktop.enrich.rules import ArticleFacts
 
+    d = dialect.of(conn)
     rows = conn.exec_driver_sql(
         "SELECT a.id, a.title, a.text, s.title, a.source_id, s.folder, a.language, a.url, "
-        "a.author, (SELECT group_concat(tag, char(31)) FROM tags g "
+        f"a.author, (SELECT {d.group_concat('tag', d.chr(31))} FROM tags g "
         "           WHERE g.article_id = a.id AND g.removed = 0) "
         "FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id > ? "
         "ORDER BY a.id LIMIT ?",

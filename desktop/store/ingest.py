@@ -4,7 +4,9 @@ Articles are upserted by ``(source_id, entry_key)``: a refetch never
 duplicates, an updated entry replaces its content, and triage state (its own
 table) is never touched. Entries whose key has a tombstone are skipped.
 
-Full-text indexing: the ``articles_fts_ai`` trigger indexes each inserted row,
+Full-text indexing (SQLite; PostgreSQL keeps a generated ``tsvector`` column
+instead, and :func:`defer_fts` does nothing there): the ``articles_fts_ai``
+trigger indexes each inserted row,
 which costs about twice as much as indexing the same rows with one statement.
 A writer transaction that inserts many articles (a refresh) may therefore call
 :func:`defer_fts` first and :func:`index_deferred` last: the trigger is dropped
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from desktop.store import dialect
 from desktop.timeutil import from_iso, now_iso, to_iso, utcnow
 
 DEFAULT_REFRESH_MINUTES = 60
@@ -94,6 +97,8 @@ def defer_fts(conn: Any) -> DeferredFts | None:
     The caller must call :func:`index_deferred` before committing; articles
     inserted in between must not be updated again in the same transaction.
     """
+    if not dialect.of(conn).has_fts_table:
+        return None  # PostgreSQL: a generated tsvector column, nothing to suspend
     row = conn.exec_driver_sql(
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_FTS_TRIGGER,)
     ).fetchone()
@@ -127,7 +132,7 @@ def write_entries(
         r[0]
         for r in conn.exec_driver_sql(
             "SELECT entry_key FROM tombstones WHERE source_id = ? AND entry_key IN "
-            "(SELECT value FROM json_each(?))",
+            f"({dialect.of(conn).values('text')})",
             (source_id, keys),
         ).fetchall()
     }
@@ -135,7 +140,7 @@ def write_entries(
     existing = dict(
         conn.exec_driver_sql(
             "SELECT entry_key, content_hash FROM articles WHERE source_id = ? AND entry_key IN "
-            "(SELECT value FROM json_each(?))",
+            f"({dialect.of(conn).values('text')})",
             (source_id, keys),
         ).fetchall()
     )
@@ -174,7 +179,7 @@ def write_entries(
     ]
     if new_ids:
         conn.exec_driver_sql(
-            "INSERT INTO triage (article_id) SELECT value FROM json_each(?)",
+            f"INSERT INTO triage (article_id) {dialect.of(conn).values()}",
             (json.dumps(new_ids),),
         )
     return IngestResult(new_ids, updated, len(dead))
@@ -241,7 +246,7 @@ def record_failure(
         delay = max(delay, timedelta(seconds=retry_after))
     conn.exec_driver_sql(
         "UPDATE sources SET last_fetch = ?, last_error = ?, last_error_at = ?, failures = ?, "
-        "next_fetch_at = ?, enabled = CASE WHEN ? THEN 0 ELSE enabled END WHERE id = ?",
+        "next_fetch_at = ?, enabled = CASE WHEN ? = 1 THEN 0 ELSE enabled END WHERE id = ?",
         (to_iso(now), error, to_iso(now), failures, to_iso(now + delay), gone, source_id),
     )
 

@@ -11,6 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop.store import dialect
+from desktop.store.dialect import SQLITE, Dialect
+
 VIEWS = ("inbox", "unread", "flagged", "archived", "all")
 
 
@@ -85,7 +88,7 @@ _VIEW_SQL = {
     "unread": "t.read = 0 AND t.archived = 0",
     "flagged": "t.flagged = 1",
     "archived": "t.archived = 1",
-    "all": "1",
+    "all": "1 = 1",
 }
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -108,17 +111,17 @@ matching more walks the date index newest first and keeps the matches (stops aft
 
 def fts_drives(conn: Any, q: ArticleQuery) -> bool:
     """Whether a search in ``q`` is rare enough to read its matches first (see above)."""
-    match = fts_query(q.search or "")
+    d = dialect.of(conn)
+    match = d.search_param(q.search or "")
     if match is None:
         return True
-    n = conn.exec_driver_sql(
-        "SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)",
-        (match, FTS_DRIVE_LIMIT),
-    ).scalar()
+    n = conn.exec_driver_sql(d.search_count(), (match, FTS_DRIVE_LIMIT)).scalar()
     return int(n) < FTS_DRIVE_LIMIT
 
 
-def _where(q: ArticleQuery, fts_drive: bool = True) -> tuple[list[str], list[Any]]:
+def _where(
+    q: ArticleQuery, fts_drive: bool = True, d: Dialect = SQLITE
+) -> tuple[list[str], list[Any]]:
     if q.view not in _VIEW_SQL:
         raise ValueError(f"unknown view {q.view!r} (one of {', '.join(VIEWS)})")
     clauses = [_VIEW_SQL[q.view]]
@@ -130,15 +133,14 @@ def _where(q: ArticleQuery, fts_drive: bool = True) -> tuple[list[str], list[Any
         params.append(q.language)
     if q.languages:
         clauses.append(
-            "(a.language IS NULL OR a.language = 'und' "
-            "OR a.language IN (SELECT value FROM json_each(?)))"
+            f"(a.language IS NULL OR a.language = 'und' OR a.language IN ({d.values('text')}))"
         )
         params.append(json.dumps(list(q.languages)))
     if len(q.source_ids) == 1:  # equality: the (source, date) index gives the order
         clauses.append("a.source_id = ?")
         params.append(int(q.source_ids[0]))
     elif q.source_ids:
-        clauses.append("a.source_id IN (SELECT value FROM json_each(?))")
+        clauses.append(f"a.source_id IN ({d.values()})")
         params.append(json.dumps(list(q.source_ids)))
     if q.folder is not None:
         clauses.append("a.source_id IN (SELECT id FROM sources WHERE folder = ?)")
@@ -150,21 +152,21 @@ def _where(q: ArticleQuery, fts_drive: bool = True) -> tuple[list[str], list[Any
         )
         params.append(q.topic)
     if q.search:
-        match = fts_query(q.search)
+        match = d.search_param(q.search)
         if match is None:
-            clauses.append("0")
+            clauses.append("1 = 0")
         else:
             column = "a.id" if fts_drive else "+a.id"  # unary + keeps the date index in charge
-            clauses.append(
-                f"{column} IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
-            )
+            clauses.append(d.search_clause(column))
             params.append(match)
     return clauses, params
 
 
 def list_articles(conn: Any, q: ArticleQuery) -> list[ArticleRow]:
     """One page of articles, newest first, after ``q.after``."""
-    clauses, params = _where(q, fts_drives(conn, q) if q.search else True)
+    d = dialect.of(conn)
+    drive = fts_drives(conn, q) if q.search and d.has_fts_table else True
+    clauses, params = _where(q, drive, d)
     if q.after is not None:
         clauses.append("(a.published, a.id) < (?, ?)")
         params.extend(q.after)
@@ -187,7 +189,7 @@ def attach_topics(conn: Any, rows: list[ArticleRow]) -> None:
         return
     by_id = {r.id: r for r in rows}
     for article_id, tag in conn.exec_driver_sql(
-        "SELECT article_id, tag FROM tags WHERE article_id IN (SELECT value FROM json_each(?)) "
+        f"SELECT article_id, tag FROM tags WHERE article_id IN ({dialect.of(conn).values()}) "
         "AND removed = 0 ORDER BY article_id, (origin = 'user') DESC, score DESC, tag",
         (json.dumps(list(by_id)),),
     ).fetchall():
@@ -199,7 +201,7 @@ _VIEW_COUNTS_SQL = {
     "unread": "read = 0 AND archived = 0",
     "flagged": "flagged = 1",
     "archived": "archived = 1",
-    "all": "1",
+    "all": "1 = 1",
 }
 
 
@@ -208,6 +210,7 @@ def count_articles(conn: Any, q: ArticleQuery) -> int:
 
     Without a topic or a search this reads the trigger-kept ``article_counts``.
     """
+    d = dialect.of(conn)
     if not q.topic and not q.search and q.view in _VIEW_COUNTS_SQL:
         where = [_VIEW_COUNTS_SQL[q.view]]
         args: list[Any] = []
@@ -217,17 +220,17 @@ def count_articles(conn: Any, q: ArticleQuery) -> int:
             where.append("language = ?")
             args.append(q.language)
         if q.languages:
-            where.append("(language = 'und' OR language IN (SELECT value FROM json_each(?)))")
+            where.append(f"(language = 'und' OR language IN ({d.values('text')}))")
             args.append(json.dumps(list(q.languages)))
         if q.source_ids:
-            where.append("source_id IN (SELECT value FROM json_each(?))")
+            where.append(f"source_id IN ({d.values()})")
             args.append(json.dumps(list(q.source_ids)))
         if q.folder is not None:
             where.append("source_id IN (SELECT id FROM sources WHERE folder = ?)")
             args.append(q.folder)
         sql = f"SELECT coalesce(sum(n), 0) FROM article_counts WHERE {' AND '.join(where)}"
         return int(conn.exec_driver_sql(sql, tuple(args)).scalar())
-    clauses, params = _where(q)
+    clauses, params = _where(q, True, d)
     sql = (
         "SELECT count(*) FROM articles a JOIN triage t ON t.article_id = a.id "
         f"WHERE {' AND '.join(clauses)}"
@@ -296,10 +299,11 @@ def article_detail(conn: Any, article_id: int) -> dict[str, Any] | None:
 
 def story_members(conn: Any, ids: list[int]) -> list[int]:
     """``ids`` plus every article folded into the same stories."""
+    values = dialect.of(conn).values()
     rows = conn.exec_driver_sql(
         "SELECT id FROM articles WHERE story_id IN (SELECT story_id FROM articles "
-        "WHERE id IN (SELECT value FROM json_each(?)) AND story_id IS NOT NULL) "
-        "UNION SELECT value FROM json_each(?)",
+        f"WHERE id IN ({values}) AND story_id IS NOT NULL) "
+        f"UNION {values}",
         (json.dumps(ids), json.dumps(ids)),
     ).fetchall()
     return sorted(r[0] for r in rows)
@@ -307,6 +311,7 @@ def story_members(conn: Any, ids: list[int]) -> list[int]:
 
 def source_rows(conn: Any) -> list[dict[str, Any]]:
     """Every source with its article and unread counts."""
+    d = dialect.of(conn)
     rows = conn.exec_driver_sql(
         "SELECT s.id, s.title, s.url, s.folder, s.enabled, s.last_success, s.last_error, "
         "s.last_error_at, s.site_url, s.failures, s.next_fetch_at, s.username, "
@@ -314,7 +319,7 @@ def source_rows(conn: Any) -> list[dict[str, Any]]:
         "FROM sources s LEFT JOIN (SELECT source_id, sum(n) AS total, "
         " sum(CASE WHEN read = 0 AND archived = 0 THEN n ELSE 0 END) AS unread "
         " FROM article_counts GROUP BY source_id) c ON c.source_id = s.id "
-        "ORDER BY s.folder IS NOT NULL, s.folder, s.title COLLATE NOCASE, s.id"
+        f"ORDER BY s.folder IS NOT NULL, s.folder, {d.nocase('s.title')}, s.id"
     ).fetchall()
     return [
         {

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from desktop.store import dialect
 from desktop.timeutil import now_iso, to_iso, utcnow
 
 BATCH = 500
@@ -83,12 +84,13 @@ def purge_batch(conn: Any, cutoff: str, limit: int = BATCH) -> int:
         return 0
     ids_json = json.dumps(ids)
     conn.exec_driver_sql(
-        "INSERT OR IGNORE INTO tombstones (source_id, entry_key, purged_at) "
-        "SELECT source_id, entry_key, ? FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+        "INSERT INTO tombstones (source_id, entry_key, purged_at) "
+        f"SELECT source_id, entry_key, ? FROM articles WHERE id IN ({dialect.of(conn).values()}) "
+        "ON CONFLICT DO NOTHING",
         (now_iso(), ids_json),
     )
     conn.exec_driver_sql(
-        "DELETE FROM articles WHERE id IN (SELECT value FROM json_each(?))", (ids_json,)
+        f"DELETE FROM articles WHERE id IN ({dialect.of(conn).values()})", (ids_json,)
     )
     return len(ids)
 

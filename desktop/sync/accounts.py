@@ -42,10 +42,10 @@ def add(conn: Any, kind: str, url: str, username: str) -> int:
     if clash:
         raise AccountError(f"that account already exists: {clash[0]}")
     cur = conn.exec_driver_sql(
-        "INSERT INTO accounts (kind, url, username, created_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO accounts (kind, url, username, created_at) VALUES (?, ?, ?, ?) RETURNING id",
         (kind, url, username, now_iso()),
     )
-    return int(cur.lastrowid)
+    return int(cur.scalar_one())
 
 
 _COLUMNS = "id, kind, url, username, last_sync_at, last_error, cursor"

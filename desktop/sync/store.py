@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from desktop.store import ingest
+from desktop.store import dialect, ingest
 from desktop.sync.model import RemoteFeed, RemoteItem, RemoteStates
 from desktop.timeutil import from_iso, now_iso
 
@@ -28,7 +28,7 @@ FIELDS = ("read", "flagged")
 @contextmanager
 def guard(conn: Any) -> Iterator[None]:
     """Within this block, triage changes are the server's: nothing is queued."""
-    conn.exec_driver_sql("INSERT OR IGNORE INTO sync_guard (one) VALUES (1)")
+    conn.exec_driver_sql("INSERT INTO sync_guard (one) VALUES (1) ON CONFLICT DO NOTHING")
     try:
         yield
     finally:
@@ -81,9 +81,9 @@ def upsert_feeds(
             source_id = int(
                 conn.exec_driver_sql(
                     "INSERT INTO sources (url, title, folder, site_url, created_at, next_fetch_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                     (url, feed.title, feed.folder, feed.site_url, now, FAR_FUTURE),
-                ).lastrowid
+                ).scalar_one()
             )
             conn.exec_driver_sql(
                 "INSERT INTO account_sources (source_id, account_id, remote_id) VALUES (?, ?, ?)",
@@ -181,7 +181,7 @@ def write_items(
             keys = {i.entry.entry_key: i for i in group}
             stored = conn.exec_driver_sql(
                 "SELECT id, entry_key FROM articles WHERE source_id = ? AND entry_key IN "
-                "(SELECT value FROM json_each(?))",
+                f"({dialect.of(conn).values('text')})",
                 (source_id, json.dumps(list(keys))),
             ).fetchall()
             rows = [
@@ -322,11 +322,11 @@ def reconcile(conn: Any, account_id: int, states: RemoteStates, times: dict[str,
             elif local != base:  # changed here without a queued entry (e.g. before an upgrade)
                 cur = conn.exec_driver_sql(
                     "INSERT INTO outbox (account_id, article_id, remote_id, field, value, "
-                    "changed_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    "changed_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                     (account_id, article_id, remote_id, name, local, now),
                 )
                 plan.push.append(
-                    Pending(int(cur.lastrowid), article_id, remote_id, name, local, now)
+                    Pending(int(cur.scalar_one()), article_id, remote_id, name, local, now)
                 )
     plan.push.extend(p for key, p in pending.items() if key not in seen)  # article purged here
     with guard(conn):
@@ -342,12 +342,12 @@ def reconcile(conn: Any, account_id: int, states: RemoteStates, times: dict[str,
             else:
                 sql = f"UPDATE triage SET {name} = {int(value)}, changed_at = ?"
             conn.exec_driver_sql(
-                sql + " WHERE article_id IN (SELECT value FROM json_each(?))", (now, ids_json)
+                sql + f" WHERE article_id IN ({dialect.of(conn).values()})", (now, ids_json)
             )
             plan.applied.extend(ids)
         if drop:
             conn.exec_driver_sql(
-                "DELETE FROM outbox WHERE id IN (SELECT value FROM json_each(?))",
+                f"DELETE FROM outbox WHERE id IN ({dialect.of(conn).values()})",
                 (json.dumps(drop),),
             )
     return plan

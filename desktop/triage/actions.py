@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from desktop.store import dialect
 from desktop.timeutil import now_iso
 from desktop.triage.changes import Changes
 
@@ -38,10 +39,11 @@ def _ids_json(ids: Iterable[int]) -> str:
 def _log(conn: Any, action: str, description: str, payload: dict[str, Any]) -> int:
     conn.exec_driver_sql(f"UPDATE triage_log SET undone = {DISCARDED} WHERE undone = {UNDONE}")
     cur = conn.exec_driver_sql(
-        "INSERT INTO triage_log (at, action, description, payload, undone) VALUES (?, ?, ?, ?, 0)",
+        "INSERT INTO triage_log (at, action, description, payload, undone) "
+        "VALUES (?, ?, ?, ?, 0) RETURNING id",
         (now_iso(), action, description, json.dumps(payload, separators=(",", ":"))),
     )
-    return int(cur.lastrowid)
+    return int(cur.scalar_one())
 
 
 log_action = _log
@@ -51,7 +53,7 @@ log_action = _log
 def _set_column(conn: Any, column: str, value: int, ids_json: str) -> list[int]:
     rows = conn.exec_driver_sql(
         f"UPDATE triage SET {column} = ?, changed_at = ? "
-        f"WHERE article_id IN (SELECT value FROM json_each(?)) AND {column} != ? "
+        f"WHERE article_id IN ({dialect.of(conn).values()}) AND {column} != ? "
         "RETURNING article_id",
         (value, now_iso(), ids_json, value),
     ).fetchall()
@@ -62,7 +64,7 @@ def _sources_of(conn: Any, ids: list[int]) -> frozenset[int]:
     if not ids:
         return frozenset()
     rows = conn.exec_driver_sql(
-        "SELECT DISTINCT source_id FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+        f"SELECT DISTINCT source_id FROM articles WHERE id IN ({dialect.of(conn).values()})",
         (json.dumps(ids),),
     ).fetchall()
     return frozenset(r[0] for r in rows)
@@ -104,7 +106,8 @@ def set_user_tag(
         raise ValueError("empty tag")
     ids_json = _ids_json(ids)
     prev = conn.exec_driver_sql(
-        "SELECT j.value, t.origin, t.score, t.removed, t.created_at FROM json_each(?) j "
+        "SELECT j.value, t.origin, t.score, t.removed, t.created_at "
+        f"FROM {dialect.of(conn).table('j')} "
         "LEFT JOIN tags t ON t.article_id = j.value AND t.tag = ?",
         (ids_json, tag),
     ).fetchall()
@@ -120,7 +123,7 @@ def set_user_tag(
     now = now_iso()
     conn.exec_driver_sql(
         "INSERT INTO tags (article_id, tag, origin, score, removed, created_at) "
-        "SELECT value, ?, 'user', NULL, ?, ? FROM json_each(?) WHERE 1 "
+        f"SELECT j.value, ?, 'user', NULL, ?, ? FROM {dialect.of(conn).table('j')} WHERE true "
         "ON CONFLICT(article_id, tag) DO UPDATE SET origin = 'user', score = NULL, "
         "removed = excluded.removed, created_at = excluded.created_at",
         (tag, want_removed, now, json.dumps([r[0] for r in changed])),
@@ -180,7 +183,7 @@ def _replay(conn: Any, payload: dict[str, Any]) -> list[int]:
     removed = 0 if payload["present"] else 1
     conn.exec_driver_sql(
         "INSERT INTO tags (article_id, tag, origin, score, removed, created_at) "
-        "SELECT value, ?, 'user', NULL, ?, ? FROM json_each(?) WHERE 1 "
+        f"SELECT j.value, ?, 'user', NULL, ?, ? FROM {dialect.of(conn).table('j')} WHERE true "
         "ON CONFLICT(article_id, tag) DO UPDATE SET origin = 'user', score = NULL, "
         "removed = excluded.removed, created_at = excluded.created_at",
         (payload["tag"], removed, now_iso(), json.dumps(ids)),

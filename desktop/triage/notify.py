@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from desktop.store import dialect
+
 
 @dataclass(frozen=True, slots=True)
 class Alert:
@@ -29,10 +31,11 @@ def notify_matches(conn: Any, rules: Any, ids: list[int], limit: int = 200) -> l
         "SELECT a.id, a.title, a.text, coalesce(s.title, ''), a.source_id, "
         "coalesce(s.folder, ''), coalesce(a.language, ''), coalesce(a.url, ''), "
         "coalesce(a.author, ''), "
-        "(SELECT json_group_array(g.tag) FROM tags g WHERE g.article_id = a.id AND g.removed = 0) "
+        f"(SELECT {dialect.of(conn).json_array_agg('g.tag')} FROM tags g "
+        "WHERE g.article_id = a.id AND g.removed = 0) "
         "FROM articles a JOIN sources s ON s.id = a.source_id "
         "JOIN triage t ON t.article_id = a.id "
-        "WHERE a.id IN (SELECT value FROM json_each(?)) AND t.hidden = 0 ORDER BY a.id LIMIT ?",
+        f"WHERE a.id IN ({dialect.of(conn).values()}) AND t.hidden = 0 ORDER BY a.id LIMIT ?",
         (json.dumps(sorted(ids)), limit),
     ).fetchall()
     out: list[Alert] = []

@@ -3,6 +3,8 @@ opens, kept (not reloaded) when it opens; triage keys typed meanwhile are not lo
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from desktop.app import FirstPage, build_window, make_application, read_first_page
@@ -68,3 +70,131 @@ def test_no_fast_page_without_a_current_database(tmp_path: Any, sample: Any) -> 
     from desktop.paths import DataPaths
 
     assert read_first_page(DataPaths(tmp_path / "none"), query)[1] == []
+
+
+def test_window_arguments_skip_the_parser_only_without_a_command() -> None:
+    from desktop.app import window_data_dir
+
+    assert window_data_dir([]) == (True, None)
+    assert window_data_dir(["--data-dir", "/x/y"]) == (True, "/x/y")
+    assert window_data_dir(["--data-dir=/x/y"]) == (True, "/x/y")
+    assert window_data_dir(["--data-dir="]) == (True, None)
+    # anything else goes to the command line's parser (which decides, or reports)
+    for argv in (
+        ["list"],
+        ["--data-dir", "/x", "list"],
+        ["--data-dir"],
+        ["--data-dir", "--version"],
+        ["--version"],
+        ["-h"],
+        ["--data"],
+    ):
+        assert window_data_dir(argv) == (False, None), argv
+
+
+def test_the_window_defers_what_the_first_paint_does_not_show(
+    qtbot: Any, loop: Any, sample: Any
+) -> None:
+    paths, _info = sample
+    make_application()
+    window = build_window(paths, settings=WindowSettings(refresh_pool="thread"), defer_setup=True)
+    qtbot.addWidget(window)
+    try:
+        menus = window.menuBar().actions()
+        assert menus and all(not m.menu().actions() for m in menus)  # titles only
+        assert window.actions_by_id == {} and not window.search.isClearButtonEnabled()
+        assert window._welcome is None and window.stack.count() == 1
+        window.finish_setup()
+        assert window.actions_by_id["triage.archive"].text().endswith("\te")
+        assert sum(len(m.menu().actions()) for m in menus) == len(window.actions_by_id)
+        assert window.search.isClearButtonEnabled()
+        window.show_welcome(True)  # made when first needed
+        assert window.stack.currentWidget() is window.welcome and window.stack.count() == 2
+        window.show_welcome(False)
+        assert window.stack.currentWidget() is not window.welcome
+    finally:
+        window.close()
+        window.tasks.close()
+
+
+def test_closing_before_the_first_paint_ends_the_start(qtbot: Any, sample: Any) -> None:
+    from desktop.app import run_until_first_paint
+    from desktop.ui.qt import QTimer
+
+    paths, _info = sample
+    app = make_application()
+    ran: list[str] = []
+    window = build_window(paths, settings=WindowSettings(refresh_pool="thread"), defer_setup=True)
+    window.show()
+    assert run_until_first_paint(app, window, lambda: ran.append("painted")) is False
+    assert ran == ["painted"]  # the list painted: the caller goes on to the asyncio loop
+    window.close()
+    window.tasks.close()
+
+    again = build_window(paths, settings=WindowSettings(refresh_pool="thread"), defer_setup=True)
+    again.show()
+    QTimer.singleShot(0, again.close)  # closed before its list could paint
+    assert run_until_first_paint(app, again, lambda: ran.append("late")) is True
+    assert ran == ["painted"]  # nothing started for a closed window
+    again.tasks.close()
+
+
+def test_nothing_heavy_loads_before_the_first_paint(sample: Any) -> None:
+    """``python -m desktop``: neither the command line (and its parser), asyncio nor
+    the backend (SQLAlchemy) is imported before the list is painted."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    paths, _info = sample
+    Newsdesk.open(paths).close()  # a current database: the first page comes early
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, NEWSDESK_STARTUP_PROBE="1", QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run(  # importtime's lines (stderr) and the probe's in one stream
+        [sys.executable, "-X", "importtime", "-m", "desktop", "--data-dir", str(paths.root)],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "NEWSDESK_FIRST_PAINT" in out.stdout, out.stdout[-3000:]
+    early, late = out.stdout.split("NEWSDESK_FIRST_PAINT", 1)
+
+    def modules(text: str) -> set[str]:
+        return {
+            line.rsplit("|", 1)[-1].strip()
+            for line in text.splitlines()
+            if line.startswith("import time:")
+        }
+
+    assert "desktop.ui.main_window" in modules(early)
+    assert not modules(early) & {"desktop.cli", "asyncio", "qasync", "sqlalchemy"}
+    assert {"asyncio", "sqlalchemy"} <= modules(late)  # they do load, after the paint
+
+
+def test_the_window_refuses_a_database_url_with_a_clear_message(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    import subprocess
+    import sys
+
+    from desktop.app import window_data_dir
+
+    monkeypatch.setenv("NEWSDESK_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    assert window_data_dir([]) == (False, None)  # the parser decides, and explains
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.run(
+        [sys.executable, "-m", "desktop", "--data-dir", str(tmp_path / "d")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(repo), "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert proc.returncode == 1
+    assert "does not open a --database URL yet" in proc.stderr
+    assert not (tmp_path / "d" / "newsdesk.sqlite3").exists()

@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 
 from tests.support.cli import run, run_json
+from tests.support.cli import run as _run
+from tests.support.cli import run_json as _run_json
 
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "refresh"
 LIST_FIELDS = {
@@ -36,39 +38,48 @@ SOURCE_FIELDS = {
 }
 
 
-def test_add_fetch_list_mark_undo(tmp_path: Path) -> None:
+def test_add_fetch_list_mark_undo(tmp_path: Path, database: str | None) -> None:
+    """Runs on SQLite and on PostgreSQL (``--database URL``)."""
     data = tmp_path / "data"
-    sid = int(run(data, "add", str(FEEDS / "index-of-news.rss"), "--folder", "World").stdout)
-    out = run(data, "fetch", "--no-enrich").stdout
+
+    def run(*args: str, check: bool = True):
+        return _run(data, *args, check=check, database=database)
+
+    def run_json(*args: str):
+        return _run_json(data, *args, database=database)
+
+    sid = int(run("add", str(FEEDS / "index-of-news.rss"), "--folder", "World").stdout)
+    out = run("fetch", "--no-enrich").stdout
     assert "ok 1" in out and "new articles 7" in out, out
-    rows = run_json(data, "list", "--json")
+    rows = run_json("list", "--json")
     assert len(rows) == 7 and set(rows[0]) >= LIST_FIELDS
     assert [r["published"] for r in rows] == sorted((r["published"] for r in rows), reverse=True)
     assert all(r["published"].endswith("Z") for r in rows)
-    sources = run_json(data, "sources", "--json")
+    sources = run_json("sources", "--json")
     assert set(sources[0]) >= SOURCE_FIELDS
     assert sources[0]["id"] == sid and sources[0]["folder"] == "World"
     assert sources[0]["article_count"] == 7 and sources[0]["last_error"] is None
 
     first, second = rows[0]["id"], rows[1]["id"]
-    run(data, "mark", str(first), str(second), "--flag")
-    run(data, "mark", str(first), "--archive")
-    flagged = {r["id"] for r in run_json(data, "list", "--view", "flagged", "--json")}
+    run("mark", str(first), str(second), "--flag")
+    run("mark", str(first), "--archive")
+    flagged = {r["id"] for r in run_json("list", "--view", "flagged", "--json")}
     assert flagged == {first, second}
-    assert [r["id"] for r in run_json(data, "list", "--view", "archived", "--json")] == [first]
-    assert len(run_json(data, "list", "--json")) == 6
-    run(data, "undo")
-    assert len(run_json(data, "list", "--json")) == 7
-    run(data, "undo")
-    assert run_json(data, "list", "--view", "flagged", "--json") == []
-    assert "nothing to undo" in run(data, "undo").stdout
+    assert [r["id"] for r in run_json("list", "--view", "archived", "--json")] == [first]
+    assert len(run_json("list", "--json")) == 6
+    run("undo")
+    assert len(run_json("list", "--json")) == 7
+    run("undo")
+    assert run_json("list", "--view", "flagged", "--json") == []
+    assert "nothing to undo" in run("undo").stdout
 
-    detail = run_json(data, "show", str(first), "--json")
+    detail = run_json("show", str(first), "--json")
     assert detail["content_html"] and detail["text"] and "<script" not in detail["content_html"]
-    assert run(data, "mark", "999999", "--read", check=False).returncode == 1
+    assert run("mark", "999999", "--read", check=False).returncode == 1
 
-    search = run_json(data, "list", "--search", "Peru", "--json")
+    search = run_json("list", "--search", "Peru", "--json")
     assert [r["title"] for r in search] == ["Inflation in Peru has reached a 13-year high"]
+    assert (data / "newsdesk.sqlite3").exists() == (database is None)
 
 
 def test_opml_round_trip(tmp_path: Path) -> None:

@@ -1,4 +1,8 @@
-"""Storage on real SQLite files: upsert identity, triage safety, migrations, undo."""
+"""Storage on real databases: upsert identity, triage safety, migrations, undo.
+
+Tests taking ``store_desk`` or ``database`` run on SQLite and on PostgreSQL (see
+tests/conftest.py); the others are about SQLite files (versions, FTS5 triggers).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +22,8 @@ from tests.support.factories import add_source, entry, ingest
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "db"
 
 
-def test_refetch_never_duplicates_and_keeps_triage(desk) -> None:
+def test_refetch_never_duplicates_and_keeps_triage(store_desk) -> None:
+    desk = store_desk
     sid = add_source(desk)
     ids = ingest(desk, sid, [entry("a"), entry("b"), entry("c")])
     assert len(ids) == 3
@@ -35,7 +40,8 @@ def test_refetch_never_duplicates_and_keeps_triage(desk) -> None:
     assert desk.article(ids[0])["text"] == "Changed body"
 
 
-def test_updated_count_only_counts_real_changes(desk) -> None:
+def test_updated_count_only_counts_real_changes(store_desk) -> None:
+    desk = store_desk
     from desktop.store.ingest import write_entries
     from desktop.timeutil import now_iso
 
@@ -45,7 +51,8 @@ def test_updated_count_only_counts_real_changes(desk) -> None:
     assert (result.new_ids, result.updated) == ([], 1)
 
 
-def test_tombstoned_entries_do_not_come_back(desk) -> None:
+def test_tombstoned_entries_do_not_come_back(store_desk) -> None:
+    desk = store_desk
     sid = add_source(desk)
     (aid,) = ingest(desk, sid, [entry("gone")])
 
@@ -62,16 +69,16 @@ def test_tombstoned_entries_do_not_come_back(desk) -> None:
     assert titles == ["Title new"]
 
 
-def test_undo_redo_bulk_and_across_restart(data_paths) -> None:
+def test_undo_redo_bulk_and_across_restart(data_paths, database) -> None:
     from desktop.service import Newsdesk
 
-    with Newsdesk.open(data_paths) as desk:
+    with Newsdesk.open(data_paths, database) as desk:
         sid = add_source(desk)
         ids = ingest(desk, sid, [entry(str(i)) for i in range(500)])
         desk.mark(ids[:10], "read")
         changes = desk.mark(ids, "read")  # bulk: only the 490 unread ones change
         assert len(changes.article_ids) == 490
-    with Newsdesk.open(data_paths) as desk:  # a restart
+    with Newsdesk.open(data_paths, database) as desk:  # a restart
         undone = desk.undo()
         assert undone is not None and len(undone.article_ids) == 490
         unread = desk.list_articles(ArticleQuery(view="unread", limit=1000))
@@ -85,7 +92,8 @@ def test_undo_redo_bulk_and_across_restart(data_paths) -> None:
         assert desk.undo().fields == frozenset({"flagged"})
 
 
-def test_user_tag_undo_restores_model_tag(desk) -> None:
+def test_user_tag_undo_restores_model_tag(store_desk) -> None:
+    desk = store_desk
     sid = add_source(desk)
     (aid,) = ingest(desk, sid, [entry("x")])
     desk.db.write(
@@ -100,7 +108,8 @@ def test_user_tag_undo_restores_model_tag(desk) -> None:
     assert tags == [{"name": "economy", "origin": "model", "score": 0.7, "removed": False}]
 
 
-def test_keyset_pages_cover_everything_once(desk) -> None:
+def test_keyset_pages_cover_everything_once(store_desk) -> None:
+    desk = store_desk
     sid = add_source(desk)
     ingest(desk, sid, [entry(str(i), published="2026-01-01T00:00:00Z") for i in range(120)])
     seen: list[int] = []
@@ -114,7 +123,8 @@ def test_keyset_pages_cover_everything_once(desk) -> None:
     assert len(seen) == len(set(seen)) == 120
 
 
-def test_search_uses_fts(desk) -> None:
+def test_search_uses_fts(store_desk) -> None:
+    desk = store_desk
     sid = add_source(desk)
     ingest(desk, sid, [entry("1", "Inflation in Peru", "Цените растат"), entry("2", "Sports")])
     assert [r.title for r in desk.list_articles(ArticleQuery(search="peru"))] == [
@@ -212,7 +222,8 @@ def test_not_a_database_is_refused(tmp_path: Path) -> None:
         Database(path)
 
 
-def test_languages_shown_filter_keeps_unknown_visible(desk) -> None:
+def test_languages_shown_filter_keeps_unknown_visible(store_desk) -> None:
+    desk = store_desk
     sid = add_source(desk)
     ids = ingest(desk, sid, [entry("en1"), entry("de1"), entry("x1"), entry("n1")])
     langs = dict(zip(ids, ["en", "de", "und", None], strict=True))

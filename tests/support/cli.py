@@ -13,13 +13,21 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def run(
-    data_dir: Path, *args: str, input: str | None = None, check: bool = True, timeout: float = 120
+    data_dir: Path,
+    *args: str,
+    input: str | None = None,
+    check: bool = True,
+    timeout: float = 120,
+    database: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """``newsdesk --data-dir DATA ARGS…``; raises with the output when it fails and ``check``."""
+    """``newsdesk --data-dir DATA [--database URL] ARGS…``; raises with the output when it
+    fails and ``check``."""
     env = dict(os.environ, PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
     env.pop("NEWSDESK_DATA_DIR", None)
+    env.pop("NEWSDESK_DATABASE_URL", None)
+    store = ["--database", database] if database else []
     proc = subprocess.run(
-        [sys.executable, "-m", "desktop", "--data-dir", str(data_dir), *args],
+        [sys.executable, "-m", "desktop", "--data-dir", str(data_dir), *store, *args],
         input=input,
         capture_output=True,
         text=True,
@@ -34,6 +42,6 @@ def run(
     return proc
 
 
-def run_json(data_dir: Path, *args: str) -> Any:
+def run_json(data_dir: Path, *args: str, database: str | None = None) -> Any:
     """Run a command with ``--json`` output and decode it."""
-    return json.loads(run(data_dir, *args).stdout)
+    return json.loads(run(data_dir, *args, database=database).stdout)

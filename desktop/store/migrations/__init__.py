@@ -1,15 +1,19 @@
 """Versioned schema migrations.
 
 Each step is a module ``vNNNN_name`` with an ``SQL`` script that moves the
-schema from version N-1 to N. ``PRAGMA user_version`` records the version.
-Steps are applied forward only, all pending ones in a single transaction,
-after a backup copy of the file has been written.
+schema from version N-1 to N, and beside it ``POSTGRES_SQL``, the same step
+for PostgreSQL (triggers in PL/pgSQL, a generated ``tsvector`` column instead
+of FTS5). ``PRAGMA user_version`` records the version on SQLite, the one-row
+table ``schema_version`` on PostgreSQL. Steps are applied forward only, all
+pending ones in a single transaction (on SQLite after a backup copy of the
+file has been written).
 """
 
 from __future__ import annotations
 
 import importlib
 import sqlite3
+from typing import Any
 
 STEPS: tuple[str, ...] = (
     "v0001_initial",
@@ -26,6 +30,33 @@ def step_sql(version: int) -> str:
     """The SQL script that upgrades a database from ``version - 1`` to ``version``."""
     module = importlib.import_module(f"{__name__}.{STEPS[version - 1]}")
     return module.SQL
+
+
+def postgres_step_sql(version: int) -> str:
+    """The PostgreSQL script that upgrades a database from ``version - 1`` to ``version``."""
+    module = importlib.import_module(f"{__name__}.{STEPS[version - 1]}")
+    return module.POSTGRES_SQL
+
+
+POSTGRES_VERSION_TABLE = (
+    "CREATE TABLE IF NOT EXISTS schema_version ("
+    "one INTEGER PRIMARY KEY DEFAULT 1 CHECK (one = 1), version INTEGER NOT NULL)"
+)
+
+
+def apply_postgres(conn: Any, start: int, stop: int = LATEST) -> None:
+    """Apply steps ``start+1 .. stop`` on a psycopg connection inside its open transaction.
+
+    The caller commits (or rolls back); the version row is written last.
+    """
+    for version in range(start + 1, stop + 1):
+        conn.execute(postgres_step_sql(version))
+    conn.execute(POSTGRES_VERSION_TABLE)
+    conn.execute(
+        "INSERT INTO schema_version (one, version) VALUES (1, %s) "
+        "ON CONFLICT (one) DO UPDATE SET version = excluded.version",
+        (int(stop),),
+    )
 
 
 def split_statements(script: str) -> list[str]:

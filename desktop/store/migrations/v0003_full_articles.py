@@ -8,3 +8,12 @@ CREATE TABLE IF NOT EXISTS full_articles (
     error       TEXT
 );
 """
+
+POSTGRES_SQL = """
+CREATE TABLE IF NOT EXISTS full_articles (
+    article_id  BIGINT  PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+    fetched_at  TEXT    NOT NULL,
+    chars       INTEGER NOT NULL DEFAULT 0,
+    error       TEXT
+);
+"""

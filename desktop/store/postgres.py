@@ -1,0 +1,125 @@
+"""Opening a PostgreSQL store: migration under an advisory lock, engines.
+
+The schema is created and migrated with plain psycopg (each step's
+``POSTGRES_SQL`` in one transaction, the version in ``schema_version``);
+afterwards SQLAlchemy engines are handed out as for SQLite. Their
+driver-level statements keep sqlite3's ``?`` parameters (see
+``dialect.install_placeholders``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from desktop.store import migrations
+from desktop.store.db import DatabaseError, MigrationReport, NewerSchemaError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+MIGRATION_LOCK = 0x4E657773  # pg_advisory_xact_lock key: one client migrates at a time
+
+
+def libpq_url(url: str) -> str:
+    """``postgresql+psycopg://…`` → ``postgresql://…`` for psycopg itself."""
+    scheme, sep, rest = url.partition("://")
+    return f"postgresql://{rest}" if sep and scheme.startswith("postgresql") else url
+
+
+def engine_url(url: str) -> str:
+    """Any ``postgresql[+driver]://`` URL → the psycopg 3 driver's."""
+    _scheme, sep, rest = url.partition("://")
+    return f"postgresql+psycopg://{rest}" if sep else url
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    scheme, sep, rest = url.partition("://")
+    creds, at, host = rest.rpartition("@")
+    if not at or ":" not in creds:
+        return url
+    return f"{scheme}{sep}{creds.split(':', 1)[0]}:***@{host}"
+
+
+def _connect(url: str) -> Any:
+    try:
+        import psycopg
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise DatabaseError("PostgreSQL needs psycopg: pip install 'newsdesk[postgres]'") from exc
+    try:
+        return psycopg.connect(libpq_url(url), connect_timeout=10)
+    except psycopg.Error as exc:
+        raise DatabaseError(f"cannot open database {redact(url)}: {exc}".strip()) from exc
+
+
+def _version(conn: Any) -> int:
+    exists = conn.execute("SELECT to_regclass('schema_version') IS NOT NULL").fetchone()[0]
+    if not exists:
+        tables = conn.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = current_schema()"
+        ).fetchone()[0]
+        return -1 if tables else 0
+    row = conn.execute("SELECT version FROM schema_version").fetchone()
+    return int(row[0]) if row else 0
+
+
+def schema_version(url: str) -> int:
+    """The schema version recorded in the database of ``url`` (0 when empty)."""
+    conn = _connect(url)
+    try:
+        return max(_version(conn), 0)
+    finally:
+        conn.close()
+
+
+def prepare(url: str, target: int = migrations.LATEST) -> MigrationReport:
+    """Create or migrate the database at ``url`` up to ``target`` (no file backup:
+    the server's own backups apply). A newer schema raises :class:`NewerSchemaError`."""
+    import psycopg
+
+    conn = _connect(url)
+    try:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            version = _version(conn)
+            if version < 0:
+                raise DatabaseError(f"{redact(url)} holds tables but no Newsdesk schema version")
+            if version > target:
+                raise NewerSchemaError(
+                    f"{redact(url)} was written by a newer version of Newsdesk (schema "
+                    f"{version}; this version understands up to {target}). It was not "
+                    "modified: install the newer Newsdesk."
+                )
+            if version < target:
+                migrations.apply_postgres(conn, version, target)
+        return MigrationReport(None, version, target, None)
+    except psycopg.Error as exc:
+        raise DatabaseError(f"cannot migrate {redact(url)}: {exc}") from exc
+    finally:
+        conn.close()
+
+
+def make_engine(url: str, *, readonly: bool = False) -> Engine:
+    """A SQLAlchemy engine on ``url``; read engines open read-only transactions."""
+    from sqlalchemy import create_engine
+
+    from desktop.store.dialect import install_placeholders
+
+    options = "-c timezone=UTC"
+    if readonly:
+        options += " -c default_transaction_read_only=on"
+    engine = create_engine(
+        engine_url(url),
+        connect_args={"options": options, "cursor_factory": _client_cursor()},
+        pool_pre_ping=False,
+    )
+    install_placeholders(engine)
+    return engine
+
+
+def _client_cursor() -> Any:
+    """Client-side binding: parameters become literals typed by their context, as in
+    SQLite (``? IS NULL``, ``CASE WHEN ? …`` need no casts)."""
+    import psycopg
+
+    return psycopg.ClientCursor
