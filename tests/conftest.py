@@ -96,3 +96,13 @@ def store_desk(data_paths, database) -> Iterator:
         yield app
     finally:
         app.close()
+
+
+@pytest.fixture
+def keyring_ok() -> None:
+    """Skip unless a real system keyring answers (``scripts/test`` runs one)."""
+    from desktop.sources.credentials import CredentialStore
+
+    ok, why = CredentialStore().available()
+    if not ok:
+        pytest.skip(f"no system keyring here ({why}); run under scripts/with-secret-service")

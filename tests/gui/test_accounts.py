@@ -12,7 +12,6 @@ import pytest
 from desktop.paths import DataPaths
 from desktop.serve import LOCK_NAME, FetcherLock
 from desktop.service import _insert_source
-from desktop.sources.credentials import CredentialStore
 from desktop.store.queries import ArticleQuery
 from desktop.ui.qt import QDialogButtonBox, Qt
 from tests.gui.windows import open_window, run_until, settle
@@ -24,13 +23,6 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gui"
 OFFSCREEN = pytest.mark.qt_log_ignore(
     "propagateSizeHints", "does not support grabbing the keyboard", r"support raise\(\)"
 )
-
-
-@pytest.fixture
-def keyring_ok() -> None:
-    ok, why = CredentialStore().available()
-    if not ok:
-        pytest.skip(f"no system keyring here ({why}); run under scripts/with-secret-service")
 
 
 def _folder(tmp_path: Path) -> DataPaths:

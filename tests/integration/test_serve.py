@@ -138,13 +138,9 @@ def test_serve_once_does_one_pass(tmp_path: Path) -> None:
         assert server.hits["/news.rss"] == before + 1
 
 
-def test_serve_syncs_accounts_too(tmp_path: Path) -> None:
-    from desktop.sources.credentials import CredentialStore
+def test_serve_syncs_accounts_too(tmp_path: Path, keyring_ok: None) -> None:
     from tests.support.greader_server import GReaderServer
 
-    ok, why = CredentialStore().available()
-    if not ok:
-        pytest.skip(f"no system keyring here ({why}); run under scripts/with-secret-service")
     data = tmp_path / "data"
     with GReaderServer(flavour="freshrss", users={"bob": "a long enough password"}) as server:
         feed = server.add_feed("World", folder="News")

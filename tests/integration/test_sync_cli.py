@@ -8,20 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from desktop.sources.credentials import CredentialStore
 from tests.support.cli import run, run_json
 from tests.support.greader_server import GReaderServer
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def keyring_ok() -> None:
-    ok, why = CredentialStore().available()
-    if not ok:
-        pytest.skip(f"no system keyring here ({why}); run under scripts/with-secret-service")
 
 
 def test_accounts_and_sync_from_the_command_line(tmp_path: Path, keyring_ok: None) -> None:
