@@ -147,7 +147,7 @@ def write_entries(
     updated = sum(
         1 for e in live if e.entry_key in existing and existing[e.entry_key] != e.content_hash
     )
-    before = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM articles").scalar()
+    fresh_keys = [e.entry_key for e in live if e.entry_key not in existing]
     conn.exec_driver_sql(
         _UPSERT,
         [
@@ -171,15 +171,22 @@ def write_entries(
             for e in live
         ],
     )
-    new_ids = [
-        r[0]
-        for r in conn.exec_driver_sql(
-            "SELECT id FROM articles WHERE id > ? ORDER BY id", (before,)
-        ).fetchall()
-    ]
+    # New articles are found by key, not by "id above the old maximum": on a shared
+    # PostgreSQL another fetcher may commit articles of its own meanwhile.
+    new_ids = []
+    if fresh_keys:
+        new_ids = [
+            r[0]
+            for r in conn.exec_driver_sql(
+                "SELECT id FROM articles WHERE source_id = ? AND entry_key IN "
+                f"({dialect.of(conn).values('text')}) ORDER BY id",
+                (source_id, json.dumps(fresh_keys)),
+            ).fetchall()
+        ]
     if new_ids:
         conn.exec_driver_sql(
-            f"INSERT INTO triage (article_id) {dialect.of(conn).values()}",
+            f"INSERT INTO triage (article_id) {dialect.of(conn).values()} "
+            "WHERE true ON CONFLICT (article_id) DO NOTHING",
             (json.dumps(new_ids),),
         )
     return IngestResult(new_ids, updated, len(dead))
