@@ -1,7 +1,8 @@
 """The headless fetcher behind ``newsdesk serve``: refresh, account sync, enrichment.
 
 One fetcher runs against a store at a time. The first ``serve`` takes an
-exclusive lock beside the database; any other waits as a stand-by and takes
+exclusive lock (a file beside the SQLite database, or an advisory lock on a
+shared PostgreSQL); any other waits as a stand-by and takes
 over within its poll interval when the holder stops, is killed or its machine
 sleeps (the operating system drops the lock with the process). The window asks
 :func:`fetcher_running` before a *scheduled* refresh and leaves the schedule to
@@ -131,6 +132,86 @@ def _unlock(handle: IO[str]) -> None:
     fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
+class PostgresFetcherLock:
+    """The same lock on a shared PostgreSQL: a session-level advisory lock.
+
+    It lives as long as its own connection, so the server drops it when the
+    holder stops, is killed or loses its network; stand-bys on other machines
+    see who holds it through ``pg_stat_activity`` (the connection's
+    ``application_name`` names the holder's pid and host).
+    """
+
+    KEY = 0x4E455753
+    """The advisory lock key ("NEWS")."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        self.conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)
+        self._conn: Any = None
+
+    @property
+    def held(self) -> bool:
+        """True while this object holds the lock."""
+        return self._conn is not None
+
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free; never waits."""
+        import psycopg
+
+        if self._conn is not None:
+            return True
+        name = f"newsdesk serve {os.getpid()}@{socket.gethostname()}"[:63]
+        conn = psycopg.connect(self.conninfo, autocommit=True, application_name=name)
+        got = conn.execute("SELECT pg_try_advisory_lock(%s)", (self.KEY,)).fetchone()[0]
+        if not got:
+            conn.close()
+            return False
+        self._conn = conn
+        return True
+
+    def release(self) -> None:
+        """Give the lock up (closing the session releases it)."""
+        if self._conn is None:
+            return
+        try:
+            self._conn.close()
+        finally:
+            self._conn = None
+
+    def holder(self) -> dict[str, Any] | None:
+        """Who holds the lock now (pid, host, since), or None when it is free."""
+        import psycopg
+
+        with psycopg.connect(self.conninfo, autocommit=True) as probe:
+            row = probe.execute(
+                "SELECT a.application_name, extract(epoch FROM a.backend_start) "
+                "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.locktype = 'advisory' AND l.classid = 0 AND l.objid = %s "
+                "AND l.granted AND l.database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database())",
+                (self.KEY,),
+            ).fetchone()
+        if row is None:
+            return None
+        who = (row[0] or "").removeprefix("newsdesk serve ")
+        pid, _, host = who.partition("@")
+        return {"pid": int(pid) if pid.isdigit() else pid, "host": host, "since": float(row[1])}
+
+    def __enter__(self) -> PostgresFetcherLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def lock_for(desk: Any, data_dir: Path) -> FetcherLock | PostgresFetcherLock:
+    """The fetcher lock of ``desk``'s store: an advisory lock on PostgreSQL, else a file."""
+    if getattr(desk.db, "dialect", "sqlite") == "postgresql":
+        return PostgresFetcherLock(desk.db.url)
+    return FetcherLock(data_dir / LOCK_NAME)
+
+
 def fetcher_running(data_dir: Path) -> dict[str, Any] | None:
     """Who runs the fetcher for the store in ``data_dir``, or None when nobody does."""
     return FetcherLock(data_dir / LOCK_NAME).holder()
@@ -157,7 +238,7 @@ class Fetcher:
         self,
         desk: Any,
         settings: Any,
-        lock: FetcherLock,
+        lock: FetcherLock | PostgresFetcherLock,
         options: ServeOptions,
         say: Callable[[str], None],
     ) -> None:
@@ -248,7 +329,7 @@ class Fetcher:
         return True
 
 
-def _describe(lock: FetcherLock) -> str:
+def _describe(lock: FetcherLock | PostgresFetcherLock) -> str:
     info = lock.holder() or {}
     pid = info.get("pid", "?")
     host = info.get("host", "?")
@@ -265,7 +346,7 @@ def run_serve(desk: Any, settings: Any, data_dir: Path, options: ServeOptions) -
         print(line, flush=True)
 
     async def main() -> int:
-        fetcher = Fetcher(desk, settings, FetcherLock(data_dir / LOCK_NAME), options, say)
+        fetcher = Fetcher(desk, settings, lock_for(desk, data_dir), options, say)
         loop = asyncio.get_running_loop()
 
         def on_signal() -> None:

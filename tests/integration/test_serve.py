@@ -161,3 +161,51 @@ def test_serve_syncs_accounts_too(tmp_path: Path, keyring_ok: None) -> None:
         articles = run_json(data, "list", "--view", "all", "--json", "--limit", "50")
         assert len(articles) == 7
         assert all(a["language"] for a in articles)  # enriched after the sync
+
+
+def test_on_postgresql_an_advisory_lock_keeps_one_fetcher(
+    postgres_admin_url: str, tmp_path: Path
+) -> None:
+    from desktop.serve import PostgresFetcherLock
+    from tests.support import postgres
+
+    url = postgres.fresh_database(postgres_admin_url)
+    try:
+        first, second = PostgresFetcherLock(url), PostgresFetcherLock(url)
+        assert second.holder() is None
+        assert first.try_acquire() and not second.try_acquire()
+        holder = second.holder()
+        assert holder is not None and holder["pid"] == os.getpid()
+        first.release()
+        assert second.holder() is None
+
+        # `serve` against the shared store: a holder elsewhere makes it a stand-by; when
+        # that holder is killed, the server drops its lock and serve runs.
+        code = (
+            "import time; from desktop.serve import PostgresFetcherLock; "
+            f"lock = PostgresFetcherLock({url!r}); assert lock.try_acquire(); "
+            "print('held', flush=True); time.sleep(60)"
+        )
+        env = dict(os.environ, PYTHONPATH=str(REPO))
+        holder_proc = subprocess.Popen(
+            [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=REPO, env=env
+        )
+        data = tmp_path / "data"
+        try:
+            assert holder_proc.stdout is not None
+            assert holder_proc.stdout.readline().strip() == "held"
+            assert second.holder()["pid"] == holder_proc.pid
+            once = run(data, "--database", url, "serve", "--once", check=False)
+            assert once.returncode == 3 and "stand-by" in once.stdout, once.stdout + once.stderr
+            assert f"pid {holder_proc.pid}" in once.stdout
+        finally:
+            holder_proc.kill()
+            holder_proc.wait()
+        deadline = time.monotonic() + 10
+        while second.holder() is not None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        done = run(data, "--database", url, "serve", "--once", "--no-enrich")
+        assert "fetcher: running" in done.stdout and "fetcher: stopped" in done.stdout
+        assert not (data / "newsdesk.sqlite3").exists()
+    finally:
+        postgres.drop_database(postgres_admin_url, url)
