@@ -44,6 +44,7 @@ class Database:
             self._read_engine = make_engine(path, readonly=True)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-writer")
         self._closed = False
+        self._data_version: int | None = None
 
     # -- writing -----------------------------------------------------------
     def _run_write(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
@@ -63,6 +64,28 @@ class Database:
     async def write_async(self, fn: Callable[..., T], *args: Any) -> T:
         """Await ``fn(conn, *args)`` on the writer without blocking the event loop."""
         return await asyncio.wrap_future(self.submit(fn, *args))
+
+    def others_committed(self) -> bool:
+        """True when another connection committed since the previous call (False the
+        first time, and always on PostgreSQL); this handle's own writes do not count.
+
+        SQLite's ``PRAGMA data_version`` changes on a connection only for commits
+        made by *other* connections, so it is asked on the writer's own connection
+        (the writer thread only ever uses one), outside any transaction: a window
+        then reloads for the command line or ``newsdesk serve``, not for itself.
+        """
+        if self.path is None or self._closed:
+            return False
+        return self._writer.submit(self._others_committed).result()
+
+    def _others_committed(self) -> bool:
+        raw = self._engine.raw_connection()
+        try:
+            version = int(raw.driver_connection.execute("PRAGMA data_version").fetchone()[0])
+        finally:
+            raw.close()
+        before, self._data_version = self._data_version, version
+        return before is not None and before != version
 
     # -- reading -----------------------------------------------------------
     def read(self, fn: Callable[..., T], *args: Any) -> T:

@@ -287,11 +287,10 @@ class MainWindow(QMainWindow):
     # -- wiring ----------------------------------------------------------------
     def attach(self, desk: Any) -> None:
         """Use an open ``Newsdesk``: load the first page and the counts, start polling."""
-        from desktop.store import counts
 
         self.desk = desk
         self.model.set_loaders(self._load_page, self._load_story)
-        self._probe = counts.ChangeProbe(desk.db.path)
+        self._probe = desk.db.others_committed  # other processes' commits, not ours
         self.status_text.setText("")
         if self.model.rowCount() and self.model.query == replace(
             self.query(), limit=PAGE, after=None
@@ -305,7 +304,7 @@ class MainWindow(QMainWindow):
         else:
             self.reload()
         self.refresh_counts()
-        self.tasks.read(self._probe.changed)
+        self.tasks.read(self._probe)
         self._poll_timer.start()
         early, self._early_commands = self._early_commands or [], None
         for command_id in early:  # keys typed before the database was open
@@ -1191,7 +1190,7 @@ class MainWindow(QMainWindow):
             self._polling = False
             log.debug("poll failed: %s", exc)
 
-        self.tasks.read(self._probe.changed, done=done, error=failed)
+        self.tasks.read(self._probe, done=done, error=failed)
 
     def reload_loaded(self) -> None:
         """Another process (or a refresh) changed the database: update loaded rows in

@@ -100,3 +100,31 @@ def test_command_line_changes_show_up_in_the_window(harness: Any) -> None:
     flagged = {r["id"] for r in json.loads(out.stdout)}
     assert set(harness.info["story"]) | {target} == flagged
     assert w.windowTitle() == "Newsdesk — Inbox"
+
+
+def test_the_windows_own_keystrokes_do_not_make_it_reload(harness: Any) -> None:
+    import sqlite3
+
+    w = harness.window
+    reloads: list[int] = []
+    original = w.reload_loaded
+
+    def counted() -> None:
+        reloads.append(1)
+        original()
+
+    w.reload_loaded = counted  # instance attribute: the poll calls it through self
+    harness.key("s")
+    harness.key("j")
+    harness.key("m")
+    harness.settle()
+    harness.qtbot.wait(1000)  # five polls at poll_ms=200
+    assert reloads == [], "the window reloaded for its own writes"
+    # a commit by any other connection is noticed and shown
+    target = harness.model.head_ids()[4]
+    with sqlite3.connect(harness.desk.db.path) as other:
+        other.execute("UPDATE triage SET flagged = 1 WHERE article_id = ?", (target,))
+    harness.qtbot.waitUntil(lambda: bool(reloads), timeout=5000)
+    harness.qtbot.waitUntil(
+        lambda: harness.model.item(harness.model.row_of(target)).row.flagged, timeout=5000
+    )
