@@ -22,3 +22,13 @@ def cpu_pool(kind: str = "process", workers: int | None = None) -> Executor:
         raise ValueError(f"unknown pool kind {kind!r}")
     context = multiprocessing.get_context("forkserver" if os.name == "posix" else "spawn")
     return ProcessPoolExecutor(max_workers=count, mp_context=context)
+
+
+def lower_thread_priority() -> None:
+    """Run the calling thread at a lower CPU priority (Linux: per thread; elsewhere a
+    no-op). A ``ThreadPoolExecutor`` initializer for background work."""
+    import contextlib
+    import threading
+
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)

@@ -27,14 +27,6 @@ log = logging.getLogger(__name__)
 Done = Callable[[list[Any]], None]
 
 
-def _lower_priority() -> None:
-    import contextlib
-    import os
-
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-
-
 class AccountSync(QObject):
     """Runs account syncs for ``window`` one at a time; see the module doc."""
 
@@ -71,8 +63,10 @@ class AccountSync(QObject):
         if self._pool is None:
             from concurrent.futures import ThreadPoolExecutor
 
+            from desktop.workers import lower_thread_priority
+
             self._pool = ThreadPoolExecutor(
-                1, thread_name_prefix="newsdesk-sync", initializer=_lower_priority
+                1, thread_name_prefix="newsdesk-sync", initializer=lower_thread_priority
             )
         future = self._pool.submit(self._run, w.desk)
         future.add_done_callback(self._finished.emit)  # delivered on the UI thread

