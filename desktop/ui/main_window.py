@@ -304,7 +304,7 @@ class MainWindow(QMainWindow):
         else:
             self.reload()
         self.refresh_counts()
-        self.tasks.read(self._probe)
+        self.tasks.write(self._probe)  # waits on the writer: not on a read thread
         self._poll_timer.start()
         early, self._early_commands = self._early_commands or [], None
         for command_id in early:  # keys typed before the database was open
@@ -1190,7 +1190,9 @@ class MainWindow(QMainWindow):
             self._polling = False
             log.debug("poll failed: %s", exc)
 
-        self.tasks.read(self._probe, done=done, error=failed)
+        # The probe waits its turn on the database writer (maybe behind a refresh's
+        # batch): the action thread waits for it, the read threads stay free.
+        self.tasks.write(self._probe, done=done, error=failed)
 
     def reload_loaded(self) -> None:
         """Another process (or a refresh) changed the database: update loaded rows in
