@@ -99,14 +99,12 @@ class AccountSync(QObject):
         if self._stopped or future.cancelled():
             return
         w = self.window
-        exc = future.exception()
         from asyncio import CancelledError
 
+        exc = future.exception()
+        reports: list[Any] = [] if exc is not None else list(future.result())
         if exc is not None and not isinstance(exc, CancelledError):
             w.report_problem(f"sync: {exc}")
-            reports: list[Any] = []
-        else:
-            reports = [] if exc is not None else list(future.result())
         self.last_reports = reports
         failed = [r for r in reports if not r.ok]
         for r in failed:
