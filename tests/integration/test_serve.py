@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from desktop.serve import LOCK_NAME, FetcherLock, fetcher_running
-from tests.support.cli import REPO, run, run_json
+from tests.support.cli import REPO, add_account, run, run_json
 from tests.support.feedserver import FeedServer
 
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "refresh"
@@ -145,16 +145,7 @@ def test_serve_syncs_accounts_too(tmp_path: Path, keyring_ok: None) -> None:
     with GReaderServer(flavour="freshrss", users={"bob": "a long enough password"}) as server:
         feed = server.add_feed("World", folder="News")
         server.add_items(feed, 7)
-        run(
-            data,
-            "accounts",
-            "add",
-            "greader",
-            server.base_url,
-            "--username",
-            "bob",
-            input="a long enough password\n",
-        )
+        add_account(data, "greader", server.base_url, "bob", "a long enough password")
         proc = run(data, "serve", "--once")
         assert "fetcher: running" in proc.stdout, proc.stdout
         assert "7 new" in proc.stdout, proc.stdout

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from desktop.sources.credentials import CredentialStore
-from tests.support.cli import run, run_json
+from tests.support.cli import add_account, run, run_json
 from tests.support.greader_server import GReaderServer
 
 PASSWORD = "correct horse battery"
@@ -21,17 +21,7 @@ def test_accounts_and_sync_from_the_command_line(tmp_path: Path, keyring_ok: Non
         feed = server.add_feed("World", folder="News")
         ids = server.add_items(feed, 12)
         server.set_state(ids[0], starred=True)
-        added = run(
-            data,
-            "accounts",
-            "add",
-            "greader",
-            server.base_url,
-            "--username",
-            "alice",
-            input=PASSWORD + "\n",
-        )
-        account_id = int(added.stdout.strip())
+        account_id = add_account(data, "greader", server.base_url, "alice", PASSWORD)
         listed = run_json(data, "accounts", "list", "--json")
         assert [(a["id"], a["kind"], a["username"]) for a in listed] == [
             (account_id, "greader", "alice")
@@ -64,16 +54,7 @@ def test_fetch_leaves_account_sources_to_their_server(tmp_path: Path, keyring_ok
     with GReaderServer(flavour="freshrss") as server:
         feed = server.add_feed("World")
         server.add_items(feed, 3)
-        run(
-            data,
-            "accounts",
-            "add",
-            "greader",
-            server.base_url,
-            "--username",
-            "alice",
-            input=PASSWORD + "\n",
-        )
+        add_account(data, "greader", server.base_url, "alice", PASSWORD)
         run(data, "sync", "--no-enrich")
         [source] = run_json(data, "sources", "--json")
         fetched = run(data, "fetch", "--all", "--no-enrich").stdout

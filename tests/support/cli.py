@@ -45,3 +45,9 @@ def run(
 def run_json(data_dir: Path, *args: str, database: str | None = None) -> Any:
     """Run a command with ``--json`` output and decode it."""
     return json.loads(run(data_dir, *args, database=database).stdout)
+
+
+def add_account(data_dir: Path, kind: str, url: str, username: str, password: str) -> int:
+    """``newsdesk accounts add KIND URL --username U`` with the password on stdin; its id."""
+    out = run(data_dir, "accounts", "add", kind, url, "--username", username, input=password + "\n")
+    return int(out.stdout.strip())
