@@ -571,6 +571,7 @@ class MainWindow(QMainWindow):
             from desktop.ui.appearance import apply_appearance
 
             apply_appearance(s["theme"], int(s["font_size"]))
+            self.reader.restyle()  # the pane's own HTML carries the theme's colours
 
     def apply_keymap(self, keys: dict[str, tuple[str, ...]]) -> None:
         """Use new key bindings now: dispatcher, menus, palette and help follow."""
