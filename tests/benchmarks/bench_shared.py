@@ -65,6 +65,8 @@ SEED_FEEDS = 20
 MIX = (("read", 0.35), ("flag", 0.25), ("archive", 0.25), ("undo", 0.15))
 INVERSE = {"read": "unread", "flag": "unflag", "archive": "unarchive"}
 FIELD = {"read": "read", "flag": "flagged", "archive": "archived"}
+MATCH_S = 10.0
+"""A notice arriving later than this after a commit is another commit's (see visibility)."""
 LINGER_S = 2.0
 """Clients keep listening this long after their last action (late notifications)."""
 
@@ -252,7 +254,8 @@ def visibility(results: list[dict[str, Any]]) -> tuple[list[float], int, int, in
     or of B's first reload after t0; the latency counts from t1. An undo reports the
     ids of the action it undoes even when another client had already put them back
     (the undo log is shared): such an undo changes no row and sends no notice, so
-    undo misses are counted apart."""
+    undo misses are counted apart. A notice later than :data:`MATCH_S` after the commit
+    is taken for a later commit's (the commit counts as missed)."""
     import bisect
 
     commits = [
@@ -278,11 +281,11 @@ def visibility(results: list[dict[str, Any]]) -> tuple[list[float], int, int, in
             for article_id in ids:
                 seen = by_id.get(article_id, [])
                 k = bisect.bisect_left(seen, (t0 - 0.001, 0.0))
-                if k < len(seen):
+                if k < len(seen) and seen[k][0] <= t1 + MATCH_S:
                     done = min(d for _at, d in seen[k:])
                     best = done if best is None else min(best, done)
             k = bisect.bisect_left(reloads, [t0 - 0.001, 0.0])
-            if k < len(reloads):
+            if k < len(reloads) and reloads[k][0] <= t1 + MATCH_S:
                 done = reloads[k][1]
                 best = done if best is None else min(best, done)
             if best is None:
@@ -439,6 +442,8 @@ def table(phases: list[Phase], n: int, m: int, clients: int, rate: float) -> str
             lines.append(f"visibility p99 loaded / baseline: ×{lv / bv:.2f}")
     lines.append("")
     for ph in phases:
+        if not ph.pairs:
+            continue  # one client: nobody else to see its commits
         c99 = pct(overall[ph.name], 99)
         v99 = pct(ph.visibility, 99)
         ok_c = c99 is not None and c99 <= 0.050
