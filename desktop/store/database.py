@@ -25,6 +25,10 @@ class Database:
     def __init__(self, target: Path | str) -> None:
         from desktop.store.dialect import is_url
 
+        self.writer_pids: set[int] = set()
+        """PostgreSQL: server process ids of the writer's connections (a listener skips
+        notifications they sent: this handle's own commits)."""
+
         if is_url(target):
             from desktop.store import postgres
 
@@ -34,6 +38,7 @@ class Database:
             self.migration: MigrationReport = postgres.prepare(self.url)
             self._engine = postgres.make_engine(self.url)
             self._read_engine = postgres.make_engine(self.url, readonly=True)
+            postgres.track_backend_pids(self._engine, self.writer_pids)
         else:
             path = Path(target)
             self.path = path

@@ -20,6 +20,7 @@ STEPS: tuple[str, ...] = (
     "v0002_counts",
     "v0003_full_articles",
     "v0004_accounts",  # issue 7: sync with feed servers
+    "v0005_notify",  # issue 7: live updates (PostgreSQL LISTEN/NOTIFY; nothing on SQLite)
 )
 """Module names, in order; the schema version is the length of this tuple."""
 
