@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a shared PostgreSQL store, postgresql://user@host/db (default: "
         "$NEWSDESK_DATABASE_URL, else the SQLite file in the data folder)",
     )
+    p.add_argument(
+        "--user",
+        metavar="NAME",
+        help="whose read/flagged/archived state and undo to use (default: $NEWSDESK_USER, "
+        "else the login name)",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     a = sub.add_parser("add", help="subscribe to a feed URL, a local file, or a web page's feed")
@@ -198,7 +204,7 @@ def _open(args: argparse.Namespace) -> Any:
     from desktop.service import Newsdesk
 
     paths = resolve_data_dir(args.data_dir)
-    return Newsdesk.open(paths, resolve_database(args.database, paths))
+    return Newsdesk.open(paths, resolve_database(args.database, paths), user=args.user)
 
 
 def _read_password(username: str) -> str:
@@ -296,9 +302,10 @@ def cmd_list(app: Any, args: argparse.Namespace) -> int:
     for r in rows:
         state = ("*" if r.flagged else " ") + (" " if r.read else "N")
         tags = f" [{', '.join(r.topics)}]" if r.topics else ""
+        others = f" (flagged by {', '.join(r.flagged_by)})" if r.flagged_by else ""
         print(
             f"{r.id:>7} {state} {r.published[:16]} {r.language or '---':<3} "
-            f"{r.title[:80]}  — {r.source}{tags}"
+            f"{r.title[:80]}  — {r.source}{tags}{others}"
         )
     return EXIT_OK
 
@@ -318,6 +325,8 @@ def cmd_show(app: Any, args: argparse.Namespace) -> int:
     )
     if detail["url"]:
         print(detail["url"])
+    if detail["flagged_by"]:
+        print(f"Flagged by {', '.join(detail['flagged_by'])}")
     print()
     print(detail["text"])
     return EXIT_OK
@@ -607,6 +616,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.data_dir:
         os.environ.setdefault("NEWSDESK_DATA_DIR", str(Path(args.data_dir).expanduser()))
+    if args.user is not None:
+        if not args.user.strip():
+            _err("--user needs a name")
+            return EXIT_ERROR
+        os.environ["NEWSDESK_USER"] = args.user.strip()  # the window and child processes
     if args.command is None:
         from desktop.paths import ENV_DATABASE_URL
 

@@ -79,10 +79,19 @@ class Newsdesk:
         self._enricher: Any = None
 
     @classmethod
-    def open(cls, paths: DataPaths, database: Path | str | None = None) -> Newsdesk:
+    def open(
+        cls, paths: DataPaths, database: Path | str | None = None, *, user: str | None = None
+    ) -> Newsdesk:
         """Open (creating or migrating) the database: ``database`` (a SQLite file or a
-        PostgreSQL URL) when given, else the SQLite file in ``paths``."""
-        return cls(paths, Database(database if database is not None else paths.database))
+        PostgreSQL URL) when given, else the SQLite file in ``paths``; for the person
+        ``user`` (default: ``$NEWSDESK_USER``, else the login name)."""
+        target = database if database is not None else paths.database
+        return cls(paths, Database(target, user=user))
+
+    @property
+    def user(self) -> str:
+        """The name of the person this backend acts for."""
+        return self.db.user
 
     def close(self) -> None:
         """Stop workers and close the database."""
