@@ -204,7 +204,13 @@ def _open(args: argparse.Namespace) -> Any:
     from desktop.service import Newsdesk
 
     paths = resolve_data_dir(args.data_dir)
-    return Newsdesk.open(paths, resolve_database(args.database, paths), user=args.user)
+    # the headless fetcher triages nothing: it must not become a person with rows of its own
+    return Newsdesk.open(
+        paths,
+        resolve_database(args.database, paths),
+        user=args.user,
+        person=args.command != "serve",
+    )
 
 
 def _read_password(username: str) -> str:

@@ -80,13 +80,19 @@ class Newsdesk:
 
     @classmethod
     def open(
-        cls, paths: DataPaths, database: Path | str | None = None, *, user: str | None = None
+        cls,
+        paths: DataPaths,
+        database: Path | str | None = None,
+        *,
+        user: str | None = None,
+        person: bool = True,
     ) -> Newsdesk:
         """Open (creating or migrating) the database: ``database`` (a SQLite file or a
         PostgreSQL URL) when given, else the SQLite file in ``paths``; for the person
-        ``user`` (default: ``$NEWSDESK_USER``, else the login name)."""
+        ``user`` (default: ``$NEWSDESK_USER``, else the login name), who is created
+        when new unless ``person`` is False (see ``Database``)."""
         target = database if database is not None else paths.database
-        return cls(paths, Database(target, user=user))
+        return cls(paths, Database(target, user=user, person=person))
 
     @property
     def user(self) -> str:

@@ -24,10 +24,12 @@ class Database:
     The handle is opened for one person (``user``, default
     ``people.default_user()``): ``user`` and ``person_id`` name them, and every
     connection handed to ``fn`` carries ``person_id`` (``people.me(conn)``).
-    A person new to the database is created here, their triage rows in batches.
+    A person new to the database is created here, their triage rows in batches;
+    with ``person=False`` (the headless fetcher, which triages nothing) a
+    missing person is not created and ``person_id`` stays None.
     """
 
-    def __init__(self, target: Path | str, user: str | None = None) -> None:
+    def __init__(self, target: Path | str, user: str | None = None, *, person: bool = True) -> None:
         from desktop.store import people
         from desktop.store.dialect import is_url
 
@@ -54,6 +56,9 @@ class Database:
         self._closed = False
         self._data_version: int | None = None
         self.person_id: int | None = None
+        if not person:
+            self.person_id = self.read(people.person_id, self.user)
+            return
         self.person_id = self.write(people.ensure, self.user)
         while self.write(people.backfill_step, self.person_id):
             pass
