@@ -226,6 +226,7 @@ class MainWindow(QMainWindow):
         box.addWidget(split, 1)
         self.setCentralWidget(top)
         self.status_text = QLabel("Opening…")
+        self.user_label: QLabel | None = None  # who you are, once the backend is open
         self.keys_pending = QLabel("")
         self.keys_pending.setObjectName("pendingKeys")
         self.progress = QProgressBar()
@@ -289,6 +290,7 @@ class MainWindow(QMainWindow):
         """Use an open ``Newsdesk``: load the first page and the counts, start polling."""
 
         self.desk = desk
+        self._show_user(getattr(desk, "user", None))
         self.model.set_loaders(self._load_page, self._load_story)
         self._probe = desk.db.others_committed  # other processes' commits, not ours
         self.status_text.setText("")
@@ -405,6 +407,17 @@ class MainWindow(QMainWindow):
             search=self.search_text or None,
             limit=PAGE,
         )
+
+    def _show_user(self, user: str | None) -> None:
+        """Who the window triages as (per-person read/flag state): a status bar label."""
+        if not user:
+            return
+        if self.user_label is None:
+            self.user_label = QLabel()
+            self.user_label.setObjectName("user_label")
+            self.statusBar().addPermanentWidget(self.user_label)
+        self.user_label.setText(f"👤 {user}")
+        self.user_label.setToolTip(f"Read, flagged and archived are {user}'s own")
 
     def _update_title(self) -> None:
         parts = [VIEW_TITLES[self.view]]

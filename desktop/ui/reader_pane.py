@@ -59,6 +59,8 @@ def render_article(detail: dict[str, Any], images_blocked: int = 0) -> str:
     state = []
     if detail.get("flagged"):
         state.append("⚑ flagged")
+    if detail.get("flagged_by"):
+        state.append(html.escape("Flagged by " + ", ".join(detail["flagged_by"])))
     if detail.get("archived"):
         state.append("archived")
     notice = ""
