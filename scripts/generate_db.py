@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import shutil
 import sys
@@ -33,7 +34,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 GENERATOR_VERSION = 1
-CACHE = Path("/tmp/newsdesk-bench")
+CACHE = Path(os.environ.get("NEWSDESK_BENCH_CACHE", "/tmp/newsdesk-bench"))
+"""Cached databases (``NEWSDESK_BENCH_CACHE`` points elsewhere, e.g. for a branch
+whose schema is newer than the one other checkouts use)."""
 LANGUAGES = [
     "en",
     "de",
