@@ -98,12 +98,32 @@ def backfill_step(conn: Any, person: int, batch: int = BACKFILL_BATCH) -> bool:
     if low is None:
         conn.exec_driver_sql("UPDATE people SET backfill_left = NULL WHERE id = ?", (person,))
         return False
-    conn.exec_driver_sql(
+    span = (int(low), int(left))
+    clash = conn.exec_driver_sql(
+        "SELECT count(*) FROM triage WHERE article_id >= ? AND article_id <= ? AND person_id = ?",
+        (*span, person),
+    ).scalar()
+    insert = (
         "INSERT INTO triage (article_id, person_id) "
         "SELECT id, ? FROM articles WHERE id >= ? AND id <= ? "
-        "ON CONFLICT (article_id, person_id) DO NOTHING",
-        (person, int(low), int(left)),
+        "ON CONFLICT (article_id, person_id) DO NOTHING"
     )
+    if clash:  # rare (rows written meanwhile): let the trigger count each new row
+        conn.exec_driver_sql(insert, (person, *span))
+    else:  # every row is new and unread: count them in one statement
+        conn.exec_driver_sql("INSERT INTO counts_guard (one) VALUES (1)")
+        conn.exec_driver_sql(insert, (person, *span))
+        conn.exec_driver_sql("DELETE FROM counts_guard")
+        conn.exec_driver_sql(
+            "INSERT INTO article_counts AS c "
+            "(person_id, source_id, language, read, flagged, archived, hidden, n) "
+            "SELECT ?, source_id, coalesce(language, 'und'), 0, 0, 0, 0, count(*) "
+            "FROM articles WHERE id >= ? AND id <= ? "
+            "GROUP BY source_id, coalesce(language, 'und') "
+            "ON CONFLICT (person_id, source_id, language, read, flagged, archived, hidden) "
+            "DO UPDATE SET n = c.n + excluded.n",
+            (person, *span),
+        )
     conn.exec_driver_sql("UPDATE people SET backfill_left = ? WHERE id = ?", (int(low) - 1, person))
     return True
 

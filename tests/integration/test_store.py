@@ -98,7 +98,9 @@ def test_user_tag_undo_restores_model_tag(store_desk) -> None:
     (aid,) = ingest(desk, sid, [entry("x")])
     desk.db.write(
         lambda c: c.exec_driver_sql(
-            "INSERT INTO tags VALUES (?, 'economy', 'model', 0.7, 0, 'now')", (aid,)
+            "INSERT INTO tags (article_id, tag, origin, score, removed, created_at) "
+            "VALUES (?, 'economy', 'model', 0.7, 0, 'now')",
+            (aid,),
         )
     )
     desk.tag([aid], "economy", False)

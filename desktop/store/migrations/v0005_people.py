@@ -14,6 +14,9 @@
   are per person); ``tag_counts`` stays shared, like the tags.
 * ``accounts.person_id``: whose triage an account syncs; the outbox triggers
   queue only that person's changes.
+* ``counts_guard``: like ``sync_guard``, set only within a transaction that
+  backfills a new person's triage rows and counts them with one ``GROUP BY``
+  instead of one trigger call per row.
 
 On SQLite ``triage`` and ``article_counts`` are rebuilt (WITHOUT ROWID, every
 row copied); on PostgreSQL they are altered in place.
@@ -84,7 +87,14 @@ UPDATE tags SET person_id = 1 WHERE origin = 'user';
 ALTER TABLE accounts ADD COLUMN person_id INTEGER REFERENCES people(id);
 UPDATE accounts SET person_id = 1;
 
-CREATE TRIGGER article_counts_triage_ai AFTER INSERT ON triage BEGIN
+-- set only inside a new person's backfill, which counts its rows in one statement
+CREATE TABLE counts_guard (
+    one  INTEGER PRIMARY KEY CHECK (one = 1)
+);
+
+CREATE TRIGGER article_counts_triage_ai AFTER INSERT ON triage
+WHEN NOT EXISTS (SELECT 1 FROM counts_guard)
+BEGIN
     INSERT INTO article_counts (person_id, source_id, language, read, flagged, archived, hidden, n)
     SELECT new.person_id, a.source_id, coalesce(a.language, 'und'), new.read, new.flagged,
            new.archived, new.hidden, 1
@@ -240,11 +250,19 @@ BEGIN
     DO UPDATE SET n = c.n + p_delta;
 END $$;
 
+-- set only inside a new person's backfill, which counts its rows in one statement
+CREATE TABLE counts_guard (
+    one  INTEGER PRIMARY KEY CHECK (one = 1)
+);
+
 CREATE FUNCTION nd_counts_triage() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     a_source BIGINT;
     a_language TEXT;
 BEGIN
+    IF TG_OP = 'INSERT' AND EXISTS (SELECT 1 FROM counts_guard) THEN
+        RETURN NEW;
+    END IF;
     IF TG_OP = 'DELETE' THEN
         SELECT source_id, language INTO a_source, a_language FROM articles WHERE id = OLD.article_id;
         IF FOUND THEN
