@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--topic", metavar="NAME")
     ls.add_argument("--source", type=int, action="append", default=[], metavar="ID")
     ls.add_argument("--search", metavar="TEXT")
+    ls.add_argument("--flagged-by", metavar="NAME", help="only what this person flagged")
     ls.add_argument("--limit", type=int, default=50)
     ls.add_argument("--json", action="store_true")
 
@@ -300,6 +301,7 @@ def cmd_list(app: Any, args: argparse.Namespace) -> int:
         source_ids=tuple(args.source),
         search=args.search,
         limit=max(1, args.limit),
+        flagged_by=args.flagged_by,
     )
     rows = app.list_articles(q)
     if args.json:

@@ -17,9 +17,11 @@ an interrupted backfill resumes where it stopped.
 from __future__ import annotations
 
 import getpass
+import json
 import os
 from typing import Any
 
+from desktop.store import dialect
 from desktop.timeutil import now_iso
 
 ENV_USER = "NEWSDESK_USER"
@@ -137,21 +139,13 @@ def flagged_by_others(conn: Any, ids: list[int]) -> dict[int, list[str]]:
     """Article id → names of the *other* people who flagged it (sorted), for ``ids``."""
     if not ids:
         return {}
-    from desktop.store import dialect
-
     rows = conn.exec_driver_sql(
         "SELECT t.article_id, p.name FROM triage t JOIN people p ON p.id = t.person_id "
         f"WHERE t.article_id IN ({dialect.of(conn).values()}) AND t.flagged = 1 "
         "AND t.person_id != ? ORDER BY t.article_id, p.name",
-        (_ids_json(ids), me(conn)),
+        (json.dumps(sorted({int(i) for i in ids})), me(conn)),
     ).fetchall()
     out: dict[int, list[str]] = {}
     for article_id, name in rows:
         out.setdefault(int(article_id), []).append(name)
     return out
-
-
-def _ids_json(ids: list[int]) -> str:
-    import json
-
-    return json.dumps(sorted({int(i) for i in ids}))

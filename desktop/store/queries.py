@@ -35,6 +35,8 @@ class ArticleQuery:
     after: tuple[str, int] | None = None
     """Keyset cursor: the (published, id) of the last row of the previous page."""
     include_hidden: bool = False
+    flagged_by: str | None = None
+    """Only articles this person (by name) flagged, whoever is looking."""
 
 
 @dataclass(slots=True)
@@ -160,6 +162,12 @@ def _where(
             "AND g.removed = 0)"
         )
         params.append(q.topic)
+    if q.flagged_by is not None:
+        clauses.append(
+            "a.id IN (SELECT f.article_id FROM triage f JOIN people p ON p.id = f.person_id "
+            "WHERE p.name = ? AND f.flagged = 1)"
+        )
+        params.append(q.flagged_by)
     if q.search:
         match = d.search_param(q.search)
         if match is None:
@@ -223,7 +231,7 @@ def count_articles(conn: Any, q: ArticleQuery) -> int:
     Without a topic or a search this reads the trigger-kept ``article_counts``.
     """
     d = dialect.of(conn)
-    if not q.topic and not q.search and q.view in _VIEW_COUNTS_SQL:
+    if not q.topic and not q.search and q.flagged_by is None and q.view in _VIEW_COUNTS_SQL:
         where = [f"person_id = {me(conn)}", _VIEW_COUNTS_SQL[q.view]]
         args: list[Any] = []
         if not q.include_hidden:

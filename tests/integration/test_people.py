@@ -18,7 +18,7 @@ from desktop.service import Newsdesk
 from desktop.store import counts, migrations, people
 from desktop.store.database import Database
 from desktop.store.db import make_engine, prepare
-from desktop.store.queries import ArticleQuery
+from desktop.store.queries import ArticleQuery, count_articles
 from tests.support import cli
 from tests.support.factories import add_source, entry, ingest
 
@@ -67,6 +67,9 @@ def test_read_flag_archive_are_per_person(pair) -> None:
     assert alice.article(b)["flagged_by"] == [] and alice.article(b)["flagged"] is True
     assert [r.id for r in bob.list_articles(ArticleQuery(view="flagged"))] == []
     assert [r.id for r in alice.list_articles(ArticleQuery(view="flagged"))] == [b]
+    by_alice = ArticleQuery(view="all", flagged_by="alice")
+    assert [r.id for r in bob.list_articles(by_alice)] == [b]
+    assert bob.db.read(count_articles, by_alice) == 1
     bob.mark([b], "flag")
     assert alice.article(b)["flagged_by"] == ["bob"]
     # views and counts are each one's own
@@ -340,6 +343,8 @@ def test_cli_user_option(tmp_path: Path) -> None:
     }
     assert bob[first]["read"] is False
     assert bob[second]["flagged"] is False and bob[second]["flagged_by"] == ["alice"]
+    theirs = cli.run_json(data, "--user", "bob", "list", "--flagged-by", "alice", "--json")
+    assert [r["id"] for r in theirs] == [second]
     shown = cli.run_json(data, "--user", "bob", "show", str(second), "--json")
     assert shown["flagged_by"] == ["alice"]
     assert set(rows[0]) >= {"id", "read", "flagged", "archived", "flagged_by"}
