@@ -93,10 +93,28 @@ def backfill_step(conn: Any, person: int, batch: int = BACKFILL_BATCH) -> bool:
     left = conn.exec_driver_sql("SELECT backfill_left FROM people WHERE id = ?", (person,)).scalar()
     if left is None:
         return False
-    low = conn.exec_driver_sql(
-        "SELECT min(id) FROM (SELECT id FROM articles WHERE id <= ? ORDER BY id DESC LIMIT ?) b",
-        (int(left), int(batch)),
+    # Article ids come from a complete person's triage rows when there is one: that
+    # table is narrow, while walking ``articles`` by id reads every article's text.
+    ref = conn.exec_driver_sql(
+        "SELECT min(id) FROM people WHERE id != ? AND backfill_left IS NULL", (person,)
     ).scalar()
+    if ref is None:
+        ids = "SELECT id FROM articles WHERE id >= ? AND id <= ?"
+        low = conn.exec_driver_sql(
+            "SELECT min(id) FROM (SELECT id FROM articles WHERE id <= ? "
+            "ORDER BY id DESC LIMIT ?) b",
+            (int(left), int(batch)),
+        ).scalar()
+    else:
+        ids = (
+            f"SELECT article_id AS id FROM triage WHERE person_id = {int(ref)} "
+            "AND article_id >= ? AND article_id <= ?"
+        )
+        low = conn.exec_driver_sql(
+            "SELECT min(article_id) FROM (SELECT article_id FROM triage WHERE person_id = ? "
+            "AND article_id <= ? ORDER BY article_id DESC LIMIT ?) b",
+            (int(ref), int(left), int(batch)),
+        ).scalar()
     if low is None:
         conn.exec_driver_sql("UPDATE people SET backfill_left = NULL WHERE id = ?", (person,))
         return False
@@ -106,9 +124,8 @@ def backfill_step(conn: Any, person: int, batch: int = BACKFILL_BATCH) -> bool:
         (*span, person),
     ).scalar()
     insert = (
-        "INSERT INTO triage (article_id, person_id) "
-        "SELECT id, ? FROM articles WHERE id >= ? AND id <= ? "
-        "ON CONFLICT (article_id, person_id) DO NOTHING"
+        f"INSERT INTO triage (article_id, person_id) SELECT i.id, ? FROM ({ids}) AS i "
+        "WHERE true ON CONFLICT (article_id, person_id) DO NOTHING"
     )
     if clash:  # rare (rows written meanwhile): let the trigger count each new row
         conn.exec_driver_sql(insert, (person, *span))
