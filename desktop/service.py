@@ -77,6 +77,7 @@ class Newsdesk:
         self.db = db
         self._cpu: Executor | None = None
         self._enricher: Any = None
+        self._listeners: list[Any] = []
 
     @classmethod
     def open(
@@ -100,7 +101,10 @@ class Newsdesk:
         return self.db.user
 
     def close(self) -> None:
-        """Stop workers and close the database."""
+        """Stop listeners and workers, and close the database."""
+        for listener in self._listeners:
+            listener.stop()
+        self._listeners.clear()
         if self._cpu is not None:
             self._cpu.shutdown(wait=True, cancel_futures=True)
             self._cpu = None
@@ -111,6 +115,25 @@ class Newsdesk:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def live(self) -> bool:
+        """Whether other clients' changes arrive as notifications (PostgreSQL)."""
+        return self.db.url is not None
+
+    def listen(self, deliver: Any, *, own: bool = False) -> Any:
+        """On PostgreSQL, start a ``store.live.Listener`` that hands batches of
+        ``Notice`` (ids changed by other clients) to ``deliver`` on its own thread;
+        with ``own`` this handle's own commits are reported too. None on SQLite
+        (poll ``db.others_committed`` there). Stopped by :meth:`close` at the latest."""
+        if self.db.url is None:
+            return None
+        from desktop.store.live import Listener
+
+        ignore: Any = () if own else self.db.writer_pids
+        listener = Listener(self.db.url, deliver, ignore_pids=ignore).start()
+        self._listeners.append(listener)
+        return listener
 
     def cpu(self, kind: str = "process") -> Executor:
         """The CPU worker pool, started on first use."""

@@ -86,14 +86,7 @@ def main() -> None:
 
     t0 = time.perf_counter()
     fast = tt.fit_fast(texts, y, weights, c=FAST_C)
-    np.savez_compressed(
-        out / "topics_fast.npz",
-        hashes=fast["hashes"],
-        idf=fast["idf"].astype(np.float16),
-        W=fast["W"].astype(np.float16),
-        b=fast["b"],
-        topics=np.array(topic_ids),
-    )
+    tt.save_fast_model(out / "topics_fast.npz", fast, topic_ids)
     print(f"fast layer: {len(fast['hashes'])} features, {time.perf_counter() - t0:.1f} s")
 
     if args.no_semantic:
@@ -109,13 +102,7 @@ def main() -> None:
     n_sib = sum(len(e) for e in emb_sib)
     emb_auth = tt.embed(texts[n_sib:], None, prefix=E5_PREFIX)
     sem = tt.fit_semantic(np.vstack([*emb_sib, emb_auth]), y, weights, c=SEMANTIC_C)
-    np.savez_compressed(
-        out / "topics_e5.npz",
-        W=sem["W"],
-        b=sem["b"],
-        topics=np.array(topic_ids),
-        prefix=np.array(E5_PREFIX),
-    )
+    tt.save_semantic_model(out / "topics_e5.npz", sem, topic_ids, E5_PREFIX)
     print(f"semantic layer: {time.perf_counter() - t0:.1f} s")
 
 

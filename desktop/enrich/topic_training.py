@@ -174,6 +174,27 @@ def sib_embeddings(
     return embed(texts, cache_dir / f"{tag}_{lang}_{split}.npy", prefix=prefix)
 
 
+def save_fast_model(path: Path, fast: dict[str, np.ndarray], topics: Sequence[str]) -> None:
+    """Write fast-layer heads in the shipped format (read by ``topics.FastTopicModel``)."""
+    np.savez_compressed(
+        path,
+        hashes=fast["hashes"],
+        idf=fast["idf"].astype(np.float16),
+        W=fast["W"].astype(np.float16),
+        b=fast["b"],
+        topics=np.array(list(topics)),
+    )
+
+
+def save_semantic_model(
+    path: Path, sem: dict[str, np.ndarray], topics: Sequence[str], prefix: str = E5_PREFIX
+) -> None:
+    """Write e5 heads in the shipped format (read by ``topics.SemanticTopicTagger``)."""
+    np.savez_compressed(
+        path, W=sem["W"], b=sem["b"], topics=np.array(list(topics)), prefix=np.array(prefix)
+    )
+
+
 def sib_targets(labels: Sequence[str], topic_ids: Sequence[str]) -> np.ndarray:
     """Targets matrix for SIB-200 rows mapped onto the news topics."""
     y = np.zeros((len(labels), len(topic_ids)), dtype=np.int8)

@@ -97,10 +97,13 @@ def recount(conn: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
 
 
 def stored_counts(conn: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The trigger-kept counts (rows with n > 0), in the shape of :func:`recount`."""
+    """The trigger-kept counts of the person ``conn`` acts for (rows with n > 0), in the
+    shape of :func:`recount` (PostgreSQL spreads a count over several ``slot`` rows: they
+    are summed)."""
     articles = conn.exec_driver_sql(
-        "SELECT source_id, language, read, flagged, archived, hidden, n FROM article_counts "
-        f"WHERE person_id = {me(conn)} AND n != 0 ORDER BY 1, 2, 3, 4, 5, 6"
+        "SELECT source_id, language, read, flagged, archived, hidden, sum(n) "
+        f"FROM article_counts WHERE person_id = {me(conn)} "
+        "GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(n) != 0 ORDER BY 1, 2, 3, 4, 5, 6"
     ).fetchall()
     tags = conn.exec_driver_sql(
         "SELECT tag, n FROM tag_counts WHERE n != 0 ORDER BY tag"

@@ -34,6 +34,9 @@ class Database:
         from desktop.store.dialect import is_url
 
         self.user = people.resolve_user(user)
+        self.writer_pids: set[int] = set()
+        """PostgreSQL: server process ids of the writer's connections (a listener skips
+        notifications they sent: this handle's own commits)."""
 
         if is_url(target):
             from desktop.store import postgres
@@ -44,6 +47,7 @@ class Database:
             self.migration: MigrationReport = postgres.prepare(self.url, user=self.user)
             self._engine = postgres.make_engine(self.url)
             self._read_engine = postgres.make_engine(self.url, readonly=True)
+            postgres.track_backend_pids(self._engine, self.writer_pids)
         else:
             path = Path(target)
             self.path = path

@@ -135,11 +135,12 @@ def backfill_step(conn: Any, person: int, batch: int = BACKFILL_BATCH) -> bool:
         conn.exec_driver_sql("DELETE FROM counts_guard")
         conn.exec_driver_sql(
             "INSERT INTO article_counts AS c "
-            "(person_id, source_id, language, read, flagged, archived, hidden, n) "
-            "SELECT ?, source_id, coalesce(language, 'und'), 0, 0, 0, 0, count(*) "
+            "(person_id, source_id, language, read, flagged, archived, hidden, slot, n) "
+            f"SELECT ?, source_id, coalesce(language, 'und'), 0, 0, 0, 0, "
+            f"{dialect.of(conn).count_slot}, count(*) "
             "FROM articles WHERE id >= ? AND id <= ? "
             "GROUP BY source_id, coalesce(language, 'und') "
-            "ON CONFLICT (person_id, source_id, language, read, flagged, archived, hidden) "
+            "ON CONFLICT (person_id, source_id, language, read, flagged, archived, hidden, slot) "
             "DO UPDATE SET n = c.n + excluded.n",
             (person, *span),
         )

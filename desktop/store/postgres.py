@@ -123,6 +123,21 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
     return engine
 
 
+def track_backend_pids(engine: Engine, pids: set[int]) -> None:
+    """Add the server process id of every connection ``engine`` opens to ``pids``
+    (notifications carry the sender's: see ``desktop.store.live``)."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _connected(dbapi_conn, record):  # type: ignore[no-untyped-def]
+        record.info["backend_pid"] = pid = int(dbapi_conn.info.backend_pid)
+        pids.add(pid)
+
+    @event.listens_for(engine, "close")
+    def _closed(_dbapi_conn, record):  # type: ignore[no-untyped-def]
+        pids.discard(record.info.get("backend_pid", -1))
+
+
 def _client_cursor() -> Any:
     """Client-side binding: parameters become literals typed by their context, as in
     SQLite (``? IS NULL``, ``CASE WHEN ? …`` need no casts)."""

@@ -56,7 +56,8 @@ class TtrssClient:
 
     async def feeds(self) -> list[RemoteFeed]:
         cats = await self._call("getCategories", include_empty=True)
-        titles = {str(c["id"]): c.get("title") or "" for c in cats or []}
+        # ids 0 ("Uncategorized"), -1 ("Special") and -2 ("Labels") are virtual: no folder
+        titles = {str(c["id"]): c.get("title") or "" for c in cats or [] if int(c["id"]) > 0}
         feeds = await self._call("getFeeds", cat_id=-3)
         return [
             RemoteFeed(

@@ -54,6 +54,8 @@ POLL_MS = 1000
 QUIT_GRACE_MS = 800
 """Closing during a fetch waits at most this long for the cancelled fetch to unwind."""
 SEARCH_DEBOUNCE_MS = 250
+REMOTE_IDS_MAX = 1000
+"""More ids than this in one batch of other clients' changes: reread what is loaded."""
 RELEASE_FALLBACK_MS = 40
 EARLY_SAFE = ("nav.", "app.", "story.", "filter.search")
 """Commands that work on a preloaded first page before the database is open; others
@@ -169,6 +171,8 @@ class MainWindow(QMainWindow):
         self.refreshing = False
         self._probe: Any = None
         self._polling = False
+        self.live: Any = None
+        """On PostgreSQL: the ``LiveUpdates`` feeding other clients' commits in."""
         self._writes = 0
         self._after_page: list[Callable[[], None]] = []
         self._dialog: QDialog | None = None
@@ -287,12 +291,18 @@ class MainWindow(QMainWindow):
 
     # -- wiring ----------------------------------------------------------------
     def attach(self, desk: Any) -> None:
-        """Use an open ``Newsdesk``: load the first page and the counts, start polling."""
+        """Use an open ``Newsdesk``: load the first page and the counts, then follow
+        other processes' commits (notifications on PostgreSQL, polling on SQLite)."""
 
         self.desk = desk
         self._show_user(getattr(desk, "user", None))
         self.model.set_loaders(self._load_page, self._load_story)
-        self._probe = desk.db.others_committed  # other processes' commits, not ours
+        if desk.live:
+            from desktop.ui.live_updates import LiveUpdates
+
+            self.live = LiveUpdates(self, desk)
+        else:
+            self._probe = desk.db.others_committed  # other processes' commits, not ours
         self.status_text.setText("")
         if self.model.rowCount() and self.model.query == replace(
             self.query(), limit=PAGE, after=None
@@ -306,8 +316,9 @@ class MainWindow(QMainWindow):
         else:
             self.reload()
         self.refresh_counts()
-        self.tasks.write(self._probe)  # waits on the writer: not on a read thread
-        self._poll_timer.start()
+        if self._probe is not None:
+            self.tasks.write(self._probe)  # waits on the writer: not on a read thread
+            self._poll_timer.start()
         early, self._early_commands = self._early_commands or [], None
         for command_id in early:  # keys typed before the database was open
             self.run_command(command_id)
@@ -365,6 +376,8 @@ class MainWindow(QMainWindow):
                 helper.stop()
         self.app_actions.stop_sync()
         self._poll_timer.stop()
+        if self.live is not None:
+            self.live.stop()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.keys)
@@ -584,6 +597,7 @@ class MainWindow(QMainWindow):
             from desktop.ui.appearance import apply_appearance
 
             apply_appearance(s["theme"], int(s["font_size"]))
+            self.reader.restyle()  # the pane's own HTML carries the theme's colours
 
     def apply_keymap(self, keys: dict[str, tuple[str, ...]]) -> None:
         """Use new key bindings now: dispatcher, menus, palette and help follow."""
@@ -1206,6 +1220,25 @@ class MainWindow(QMainWindow):
         # The probe waits its turn on the database writer (maybe behind a refresh's
         # batch): the action thread waits for it, the read threads stay free.
         self.tasks.write(self._probe, done=done, error=failed)
+
+    @property
+    def pending_writes(self) -> int:
+        """The window's own triage writes not yet confirmed by the backend."""
+        return self._writes
+
+    def apply_remote(self, changed: set[int], gone: set[int], reload: bool) -> None:
+        """Other clients changed articles (``gone``: deleted ones): update those rows in
+        place, insert new matching ones, drop deleted ones; reread everything loaded
+        when the ids are unknown (``reload``) or too many."""
+        if self.desk is None:
+            return
+        if gone:
+            self.model.remove_ids(gone & set(self.model.loaded_ids()))
+        if reload or len(changed) > REMOTE_IDS_MAX:
+            self.reload_loaded()
+            self.refresh_counts()
+        else:
+            self.reconcile(changed)
 
     def reload_loaded(self) -> None:
         """Another process (or a refresh) changed the database: update loaded rows in

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from desktop.ui.article_list import exact_time, relative_time
@@ -17,29 +18,77 @@ from desktop.ui.qt import QTextBrowser, QTextDocument, Signal
 if TYPE_CHECKING:  # resolved when first used (each Qt type costs its enums at start-up)
     from desktop.ui.qt import QImage, QUrl
 
-EMPTY_HTML = """
-<div style="margin-top:80px; text-align:center; color:#6b7280;">
+ALLOW_IMAGES = "newsdesk:allow-images"
+
+
+@dataclass(frozen=True, slots=True)
+class Colours:
+    """The colours the pane's own HTML uses (the article body takes the palette's)."""
+
+    title: str
+    meta: str
+    muted: str
+    state: str
+    language: tuple[str, str]  # (background, text) of a chip
+    headline: tuple[str, str]
+    topic: tuple[str, str]
+    notice: tuple[str, str]
+
+
+LIGHT = Colours(
+    title="#111827",
+    meta="#4b5563",
+    muted="#6b7280",
+    state="#b45309",
+    language=("#dbeafe", "#1e40af"),
+    headline=("#e5e7eb", "#374151"),
+    topic=("#ecfdf5", "#047857"),
+    notice=("#fef3c7", "#92400e"),
+)
+DARK = Colours(
+    title="#f3f4f6",
+    meta="#cbd5e1",
+    muted="#9ca3af",
+    state="#fbbf24",
+    language=("#1e3a8a", "#dbeafe"),
+    headline=("#374151", "#e5e7eb"),
+    topic=("#064e3b", "#a7f3d0"),
+    notice=("#78350f", "#fde68a"),
+)
+
+
+def empty_html(colours: Colours = LIGHT) -> str:
+    """The pane's empty state."""
+    return f"""
+<div style="margin-top:80px; text-align:center; color:{colours.muted};">
 <p style="font-size:15pt;">No article selected</p>
 <p><b>j</b>/<b>k</b> move · <b>o</b> opens · <b>e</b> archives · <b>?</b> shows every key</p>
 </div>
 """
 
-ALLOW_IMAGES = "newsdesk:allow-images"
+
+EMPTY_HTML = empty_html()
 
 
-def _chip(text: str, bg: str, fg: str) -> str:
+def _chip(text: str, colours: tuple[str, str]) -> str:
+    bg, fg = colours
     return (
         f'<span style="background-color:{bg}; color:{fg};">&nbsp;{html.escape(text)}&nbsp;</span>'
     )
 
 
-def render_article(detail: dict[str, Any], images_blocked: int = 0) -> str:
+def render_article(
+    detail: dict[str, Any], images_blocked: int = 0, colours: Colours = LIGHT
+) -> str:
     """The HTML the pane shows for one article (header, body, story copies)."""
+    c = colours
     title = html.escape(detail.get("title") or "(untitled)")
     url = detail.get("url")
     if url:
         href = html.escape(url, quote=True)
-        title = f'<a href="{href}" style="color:#111827; text-decoration:none;">{title}</a>'
+        title = f'<a href="{href}" style="color:{c.title}; text-decoration:none;">{title}</a>'
+    else:
+        title = f'<span style="color:{c.title};">{title}</span>'
     meta = [html.escape(detail.get("source") or "")]
     if detail.get("author"):
         meta.append(html.escape(detail["author"]))
@@ -50,12 +99,12 @@ def render_article(detail: dict[str, Any], images_blocked: int = 0) -> str:
     )
     badges = []
     lang = detail.get("language") or "und"
-    badges.append(_chip(lang.upper(), "#dbeafe", "#1e40af"))
+    badges.append(_chip(lang.upper(), c.language))
     tl = detail.get("title_language")
     if tl and tl != detail.get("language"):
-        badges.append(_chip(f"headline {tl.upper()}", "#e5e7eb", "#374151"))
+        badges.append(_chip(f"headline {tl.upper()}", c.headline))
     for t in detail.get("topics") or ():
-        badges.append(_chip(t, "#ecfdf5", "#047857"))
+        badges.append(_chip(t, c.topic))
     state = []
     if detail.get("flagged"):
         state.append("⚑ flagged")
@@ -66,7 +115,7 @@ def render_article(detail: dict[str, Any], images_blocked: int = 0) -> str:
     notice = ""
     if images_blocked:
         notice = (
-            '<p style="background-color:#fef3c7; color:#92400e;">&nbsp;'
+            f'<p style="background-color:{c.notice[0]}; color:{c.notice[1]};">&nbsp;'
             f"{images_blocked} remote image(s) blocked. "
             f'<a href="{ALLOW_IMAGES}">Allow images from this source</a></p>'
         )
@@ -78,14 +127,14 @@ def render_article(detail: dict[str, Any], images_blocked: int = 0) -> str:
             f"{html.escape(c['title'] or '')}</a></li>"
             for c in detail["story_copies"]
         )
-        copies = f'<hr/><p style="color:#6b7280;">Also reported by:</p><ul>{items}</ul>'
+        copies = f'<hr/><p style="color:{c.muted};">Also reported by:</p><ul>{items}</ul>'
     body = detail.get("content_html") or html.escape(detail.get("text") or "").replace(
         "\n", "<br/>"
     )
     return (
         f'<h2 style="margin-bottom:4px;">{title}</h2>'
-        f'<p style="color:#4b5563; margin-top:0;">{" · ".join(meta)}</p>'
-        f'<p>{" ".join(badges)} <span style="color:#b45309;">{" ".join(state)}</span></p>'
+        f'<p style="color:{c.meta}; margin-top:0;">{" · ".join(meta)}</p>'
+        f'<p>{" ".join(badges)} <span style="color:{c.state};">{" ".join(state)}</span></p>'
         f"{notice}<div>{body}</div>{copies}"
     )
 
@@ -124,11 +173,26 @@ class ReaderPane(QTextBrowser):
         """The id of the article shown, if any."""
         return self.detail["id"] if self.detail else None
 
+    @staticmethod
+    def colours() -> Colours:
+        """The colours of the current theme (``appearance.apply_appearance`` marks dark)."""
+        from desktop.ui.qt import QApplication
+
+        app = QApplication.instance()
+        return DARK if app is not None and app.property("newsdeskDark") else LIGHT
+
     def show_empty(self) -> None:
         """The empty state."""
         self.detail = None
         self.blocked = []
-        self.setHtml(EMPTY_HTML)
+        self.setHtml(empty_html(self.colours()))
+
+    def restyle(self) -> None:
+        """Render again in the current theme's colours (after a theme change)."""
+        if self.detail is None:
+            self.show_empty()
+        else:
+            self.show_article(self.detail)
 
     def show_article(self, detail: dict[str, Any]) -> None:
         """Render an article; blocked images are counted and offered in a notice."""
@@ -136,10 +200,11 @@ class ReaderPane(QTextBrowser):
         position = self.verticalScrollBar().value() if same else 0
         self.detail = detail
         self.blocked = []
-        self.setHtml(render_article(detail))
+        colours = self.colours()
+        self.setHtml(render_article(detail, colours=colours))
         if self.blocked and not detail.get("remote_images"):
             count = len(self.blocked)
-            self.setHtml(render_article(detail, count))
+            self.setHtml(render_article(detail, count, colours))
             self.blocked = self.blocked[:count]
         self.verticalScrollBar().setValue(position)
 

@@ -22,6 +22,7 @@ VIEW_TITLES = {
     "all": "All",
 }
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
 _FOLDER_FLAGS = (
     Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDropEnabled
 )
@@ -87,7 +88,7 @@ def sidebar_entries(counts: SidebarCounts, languages_shown: Iterable[str] = ()) 
         if not s["enabled"]:
             title = f"{title} (disabled)"
             tip += "\n(disabled)"
-        colour = "#b91c1c" if s["last_error"] else "#111827" if s["enabled"] else "#9ca3af"
+        colour = "#dc2626" if s["last_error"] else "" if s["enabled"] else "#9ca3af"  # "": theme's
         sources.append((("source", s["id"]), (title, s["unread_count"], tip, colour, s["folder"])))
     languages = [(c, n) for c, n in counts.languages if not shown or c in shown]
     keys = {("view", v) for v in VIEW_TITLES}
@@ -281,7 +282,10 @@ class Sidebar(QTreeWidget):
                 del self._items[key]
                 del self._item_section[key]
             item = self._item("sources", key, title, count, parent, tip)
-            if item.foreground(0).color().name() != colour:
+            if not colour:
+                if item.data(0, _FOREGROUND) is not None:
+                    item.setData(0, _FOREGROUND, None)  # the palette's text colour
+            elif item.foreground(0).color().name() != colour:
                 item.setForeground(0, QColor(colour))
             if item.flags() != _SOURCE_FLAGS:
                 item.setFlags(_SOURCE_FLAGS)

@@ -42,14 +42,14 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
             item.add_marker(pytest.mark.qt_log_ignore("propagateSizeHints"))
 
 
-def build_sample(root: Path, articles: int = 24) -> dict[str, Any]:
-    """A data folder with three sources, one story reported by three of them,
-    languages and topics; returns handy ids."""
+def build_sample(root: Path, articles: int = 24, database: str | None = None) -> dict[str, Any]:
+    """A data folder (or the PostgreSQL ``database``) with three sources, one story
+    reported by three of them, languages and topics; returns handy ids."""
     from desktop.service import Newsdesk
 
     paths = DataPaths(root)
     info: dict[str, Any] = {}
-    with Newsdesk.open(paths) as desk:
+    with Newsdesk.open(paths, database) as desk:
         wire = add_source(desk, "https://wire.example/feed", "Global Wire", "World")
         planet = add_source(desk, "https://planet.example/rss", "Daily Planet", "World")
         local = add_source(desk, "https://local.example/atom", "Harbour Gazette", None)

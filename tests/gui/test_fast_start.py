@@ -176,25 +176,43 @@ def test_nothing_heavy_loads_before_the_first_paint(sample: Any) -> None:
     assert {"asyncio", "sqlalchemy"} <= modules(late)  # they do load, after the paint
 
 
-def test_the_window_refuses_a_database_url_with_a_clear_message(
-    tmp_path: Path, monkeypatch: Any
+def test_the_window_opens_a_database_url_without_the_fast_path(
+    tmp_path: Path, monkeypatch: Any, postgres_admin_url: str
 ) -> None:
+    """``newsdesk --database URL`` (and ``$NEWSDESK_DATABASE_URL``) opens the window on
+    PostgreSQL: no sqlite3 fast path, the first page comes from the server."""
     import subprocess
     import sys
 
     from desktop.app import window_data_dir
+    from tests.gui.conftest import build_sample
+    from tests.support import postgres
 
-    monkeypatch.setenv("NEWSDESK_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
-    assert window_data_dir([]) == (False, None)  # the parser decides, and explains
-    repo = Path(__file__).resolve().parents[2]
-    proc = subprocess.run(
-        [sys.executable, "-m", "desktop", "--data-dir", str(tmp_path / "d")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=repo,
-        env={**os.environ, "PYTHONPATH": str(repo), "QT_QPA_PLATFORM": "offscreen"},
-    )
-    assert proc.returncode == 1
-    assert "does not open a --database URL yet" in proc.stderr
-    assert not (tmp_path / "d" / "newsdesk.sqlite3").exists()
+    url = postgres.fresh_database(postgres_admin_url)
+    try:
+        build_sample(tmp_path / "sample", database=url)
+        repo = Path(__file__).resolve().parents[2]
+        env = {**os.environ, "PYTHONPATH": str(repo), "QT_QPA_PLATFORM": "offscreen"}
+        env.update(NEWSDESK_STARTUP_PROBE="1")
+        env.pop("NEWSDESK_DATABASE_URL", None)
+        base = [sys.executable, "-m", "desktop", "--data-dir", str(tmp_path / "d")]
+        for extra, more_env in (
+            (["--database", url], {}),
+            ([], {"NEWSDESK_DATABASE_URL": url}),
+        ):
+            proc = subprocess.run(
+                [*base, *extra],
+                capture_output=True,
+                text=True,
+                timeout=120,
+                cwd=repo,
+                env={**env, **more_env},
+            )
+            # the probe prints at the first paint with rows, then closes the window
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            assert "NEWSDESK_FIRST_PAINT" in proc.stdout, proc.stderr[-3000:]
+        assert not (tmp_path / "d" / "newsdesk.sqlite3").exists()
+    finally:
+        postgres.drop_database(postgres_admin_url, url)
+    monkeypatch.setenv("NEWSDESK_DATABASE_URL", url)
+    assert window_data_dir([]) == (False, None)  # the parser resolves the database

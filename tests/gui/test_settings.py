@@ -13,6 +13,7 @@ from desktop.commands import load_registry
 from desktop.config.settings import SETTINGS, SETTINGS_VERSION, Settings, SettingsError
 from desktop.ui.main_window import WindowSettings
 from desktop.ui.qt import QApplication, QDialogButtonBox
+from desktop.ui.reader_pane import DARK, LIGHT
 
 
 def test_legacy_file_migrates_and_stays_readable_by_the_window(tmp_path: Path) -> None:
@@ -58,6 +59,7 @@ def test_settings_dialog_is_generated_and_applies_live(harness: Any) -> None:
     assert w.settings.mark_read_on_open == "never"
     assert QApplication.instance().property("newsdeskDark") is True
     assert "font-size: 13pt" in QApplication.instance().styleSheet()
+    assert DARK.muted in w.reader.toHtml()  # the empty pane, in the dark theme's grey
     assert w.sidebar.item_for("language", "en") is None  # only French is listed now
     assert w.sidebar.item_for("language", "fr") is not None
     assert heard and {"theme", "font_size", "mark_read_on_open"} <= heard[-1]
@@ -65,10 +67,16 @@ def test_settings_dialog_is_generated_and_applies_live(harness: Any) -> None:
     w.list.setFocus()
     harness.key("j")
     assert not harness.state(harness.current_id())["read"]
+    # the reading pane's own HTML follows the theme (a light title on the dark pane)
+    harness.settle()
+    assert w.reader.detail is not None
+    assert DARK.title in w.reader.toHtml() and LIGHT.title not in w.reader.toHtml()
     dialog.buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).click()
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert not dialog.isVisible()
     assert QApplication.instance().property("newsdeskDark") is False
+    page = w.reader.toHtml()  # an article or the empty state, in the light colours again
+    assert (LIGHT.title in page or LIGHT.muted in page) and DARK.muted not in page
     on_disk = json.loads(Path(harness.desk.paths.settings).read_text())
     assert on_disk["version"] == SETTINGS_VERSION and on_disk["theme"] == "system"
     assert Settings.load(harness.desk.paths.settings).values() == settings.values()

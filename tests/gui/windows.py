@@ -10,8 +10,11 @@ from desktop.paths import DataPaths
 
 
 @contextmanager
-def open_window(qtbot: Any, paths: DataPaths, **kwargs: Any) -> Iterator[tuple[Any, Any]]:
-    """The window attached to a real ``Newsdesk`` on ``paths``; closed afterwards."""
+def open_window(
+    qtbot: Any, paths: DataPaths, database: str | None = None, **kwargs: Any
+) -> Iterator[tuple[Any, Any]]:
+    """The window attached to a real ``Newsdesk`` on ``paths`` (and ``database``, a
+    PostgreSQL URL, when given); closed afterwards."""
     from desktop.app import build_window, make_application
     from desktop.service import Newsdesk
     from desktop.ui.main_window import WindowSettings
@@ -21,7 +24,7 @@ def open_window(qtbot: Any, paths: DataPaths, **kwargs: Any) -> Iterator[tuple[A
         paths, settings=WindowSettings(refresh_pool="thread", poll_ms=200), **kwargs
     )
     qtbot.addWidget(window)
-    desk = Newsdesk.open(paths)
+    desk = Newsdesk.open(paths, database)
     window.show()
     qtbot.waitExposed(window)
     window.attach(desk)

@@ -240,17 +240,40 @@ def test_migration_from_v4_gives_the_state_to_the_running_user(tmp_path: Path) -
     conn.close()
 
 
-def test_release_fixture_v4_migrates(tmp_path: Path) -> None:
-    path = tmp_path / "schema-v4.sqlite3"
-    path.write_bytes((FIXTURES / "schema-v4.sqlite3").read_bytes())
+@pytest.mark.parametrize("version", [4, 5])
+def test_release_fixture_migrates(tmp_path: Path, version: int) -> None:
+    """v4 (before notify) and v5 (notify: ``article_counts.slot``) release files."""
+    path = tmp_path / f"schema-v{version}.sqlite3"
+    path.write_bytes((FIXTURES / f"schema-v{version}.sqlite3").read_bytes())
     with Database(path, user="frank") as db:
+        assert db.migration.from_version == version
         flagged = db.read(
             lambda c: c.exec_driver_sql(
                 "SELECT count(*) FROM triage WHERE flagged = 1 AND person_id = ?", (db.person_id,)
             ).scalar()
         )
         assert flagged == 2
-        assert db.read(counts.view_counts)["flagged"] == 2
+        assert db.read(counts.view_counts) == {
+            "inbox": 4,
+            "unread": 4,
+            "flagged": 2,
+            "archived": 0,
+            "all": 4,
+        }
+        assert db.read(counts.recount) == db.read(counts.stored_counts)
+        slots = db.read(
+            lambda c: c.exec_driver_sql("SELECT DISTINCT slot FROM article_counts").fetchall()
+        )
+        assert [tuple(r) for r in slots] == [(0,)]
+    from desktop.triage import actions
+
+    with Database(path, user="gina") as db:  # a second person: counts of their own
+        assert db.read(counts.view_counts)["unread"] == 5
+        db.write(lambda c: actions.set_state(c, [1, 2], "archive"))
+        assert db.read(counts.recount) == db.read(counts.stored_counts)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
 
 
 def test_a_fresh_database_has_no_phantom_person(tmp_path: Path) -> None:

@@ -176,7 +176,7 @@ def test_database_from_each_schema_version_opens(tmp_path: Path, version: int) -
             "INSERT INTO articles (id, source_id, entry_key, title, published, fetched_at) "
             "VALUES (1, 1, 'k', 'T', '2026-01-01T00:00:00Z', 'now')"
         )
-        if version < 5:
+        if version < 6:
             conn.exec_driver_sql("INSERT INTO triage (article_id, read, flagged) VALUES (1, 1, 1)")
         else:  # people: the first one is created when the database is first opened
             conn.exec_driver_sql(

@@ -9,7 +9,7 @@ pending ones in a single transaction (on SQLite after a backup copy of the
 file has been written).
 
 A step may read ``migration_context`` (a temporary table with one row: the
-``name`` of the person running the migration); v5 names the owner of the
+``name`` of the person running the migration); v6 names the owner of the
 existing triage state after it.
 """
 
@@ -24,7 +24,8 @@ STEPS: tuple[str, ...] = (
     "v0002_counts",
     "v0003_full_articles",
     "v0004_accounts",  # issue 7: sync with feed servers
-    "v0005_people",  # issue 7: triage state per person
+    "v0005_notify",  # issue 7: live updates (PostgreSQL LISTEN/NOTIFY; nothing on SQLite)
+    "v0006_people",  # issue 7: triage state per person
 )
 """Module names, in order; the schema version is the length of this tuple."""
 

@@ -1,4 +1,4 @@
-"""Schema version 5: people, and triage state per person.
+"""Schema version 6: people, and triage state per person (on top of v5, notify).
 
 * ``people``: one row per name (``--user``, ``$NEWSDESK_USER`` or the login
   name); ``backfill_left`` tracks the creation of a new person's triage rows
@@ -11,7 +11,10 @@
 * ``triage_log.person_id``: undo and redo only ever touch one's own actions.
 * ``tags.person_id``: who set a user tag (NULL for feed, rule and model tags).
 * ``article_counts`` gains ``person_id`` (read, flagged, archived and hidden
-  are per person); ``tag_counts`` stays shared, like the tags.
+  are per person) and keeps v5's ``slot`` (the writer's server process id
+  modulo ``COUNT_SLOTS`` on PostgreSQL, always 0 on SQLite): the key is
+  ``(person_id, source_id, language, read, flagged, archived, hidden, slot)``
+  and readers sum over slots. ``tag_counts`` stays shared, like the tags.
 * ``accounts.person_id``: whose triage an account syncs; the outbox triggers
   queue only that person's changes.
 * ``counts_guard``: like ``sync_guard``, set only within a transaction that
@@ -19,8 +22,16 @@
   instead of one trigger call per row.
 
 On SQLite ``triage`` and ``article_counts`` are rebuilt (WITHOUT ROWID, every
-row copied); on PostgreSQL they are altered in place.
+row copied); on PostgreSQL they are altered in place, and the count functions
+are redefined per person keeping v5's slot and fixed lock order (the two count
+rows of a move are taken in key order; a source or language change walks the
+article's people in id order). v5's statement-level ``notify_*`` triggers are
+left as they are: they name only ``article_id``, so one person's change
+notifies every window with the article ids, and each window re-reads its own
+person's state for them.
 """
+
+from desktop.store.migrations.v0005_notify import COUNT_SLOTS
 
 SQL = """
 CREATE TABLE people (
@@ -39,7 +50,7 @@ WHERE EXISTS (SELECT 1 FROM triage) OR EXISTS (SELECT 1 FROM triage_log)
 DROP TRIGGER article_counts_articles_bd;
 DROP TRIGGER article_counts_articles_au;
 
-CREATE TABLE triage_v5 (
+CREATE TABLE triage_v6 (
     article_id  INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     person_id   INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
     read        INTEGER NOT NULL DEFAULT 0,
@@ -50,17 +61,20 @@ CREATE TABLE triage_v5 (
     PRIMARY KEY (article_id, person_id)
 ) WITHOUT ROWID;
 
-INSERT INTO triage_v5 (article_id, person_id, read, flagged, archived, hidden, changed_at)
+INSERT INTO triage_v6 (article_id, person_id, read, flagged, archived, hidden, changed_at)
 SELECT article_id, 1, read, flagged, archived, hidden, changed_at FROM triage ORDER BY article_id;
 
 DROP TABLE triage;
-ALTER TABLE triage_v5 RENAME TO triage;
+ALTER TABLE triage_v6 RENAME TO triage;
 CREATE INDEX ix_triage_flagged ON triage(article_id, person_id) WHERE flagged = 1;
 CREATE INDEX ix_triage_unread ON triage(article_id, person_id) WHERE read = 0 AND archived = 0;
 CREATE INDEX ix_triage_archived ON triage(article_id, person_id) WHERE archived = 1;
 CREATE INDEX ix_triage_hidden ON triage(article_id, person_id) WHERE hidden = 1;
 
-CREATE TABLE article_counts_v5 (
+-- SQLite has one writer: slot stays 0 (the column keeps both schemas alike). Key columns
+-- come before n: SQLite 3.40's integrity_check reports a NULL n in a WITHOUT ROWID table
+-- whose non-key column precedes a key column.
+CREATE TABLE article_counts_v6 (
     person_id   INTEGER NOT NULL,
     source_id   INTEGER NOT NULL,
     language    TEXT    NOT NULL,
@@ -68,14 +82,17 @@ CREATE TABLE article_counts_v5 (
     flagged     INTEGER NOT NULL,
     archived    INTEGER NOT NULL,
     hidden      INTEGER NOT NULL,
+    slot        INTEGER NOT NULL DEFAULT 0,
     n           INTEGER NOT NULL,
-    PRIMARY KEY (person_id, source_id, language, read, flagged, archived, hidden)
+    PRIMARY KEY (person_id, source_id, language, read, flagged, archived, hidden, slot)
 ) WITHOUT ROWID;
-INSERT INTO article_counts_v5
-SELECT 1, source_id, language, read, flagged, archived, hidden, n FROM article_counts
-WHERE n != 0 AND EXISTS (SELECT 1 FROM people WHERE id = 1);
+INSERT INTO article_counts_v6
+    (person_id, source_id, language, read, flagged, archived, hidden, slot, n)
+SELECT 1, source_id, language, read, flagged, archived, hidden, 0, sum(n) FROM article_counts
+WHERE EXISTS (SELECT 1 FROM people WHERE id = 1)
+GROUP BY source_id, language, read, flagged, archived, hidden HAVING sum(n) != 0;
 DROP TABLE article_counts;
-ALTER TABLE article_counts_v5 RENAME TO article_counts;
+ALTER TABLE article_counts_v6 RENAME TO article_counts;
 
 ALTER TABLE triage_log ADD COLUMN person_id INTEGER REFERENCES people(id) ON DELETE CASCADE;
 UPDATE triage_log SET person_id = 1;
@@ -95,11 +112,12 @@ CREATE TABLE counts_guard (
 CREATE TRIGGER article_counts_triage_ai AFTER INSERT ON triage
 WHEN NOT EXISTS (SELECT 1 FROM counts_guard)
 BEGIN
-    INSERT INTO article_counts (person_id, source_id, language, read, flagged, archived, hidden, n)
+    INSERT INTO article_counts
+        (person_id, source_id, language, read, flagged, archived, hidden, slot, n)
     SELECT new.person_id, a.source_id, coalesce(a.language, 'und'), new.read, new.flagged,
-           new.archived, new.hidden, 1
+           new.archived, new.hidden, 0, 1
     FROM articles a WHERE a.id = new.article_id
-    ON CONFLICT (person_id, source_id, language, read, flagged, archived, hidden)
+    ON CONFLICT (person_id, source_id, language, read, flagged, archived, hidden, slot)
     DO UPDATE SET n = n + 1;
 END;
 
@@ -108,23 +126,24 @@ WHEN old.read != new.read OR old.flagged != new.flagged OR old.archived != new.a
      OR old.hidden != new.hidden
 BEGIN
     UPDATE article_counts SET n = n - 1
-    WHERE (person_id, source_id, language, read, flagged, archived, hidden) = (
+    WHERE (person_id, source_id, language, read, flagged, archived, hidden, slot) = (
         SELECT old.person_id, a.source_id, coalesce(a.language, 'und'), old.read, old.flagged,
-               old.archived, old.hidden
+               old.archived, old.hidden, 0
         FROM articles a WHERE a.id = old.article_id);
-    INSERT INTO article_counts (person_id, source_id, language, read, flagged, archived, hidden, n)
+    INSERT INTO article_counts
+        (person_id, source_id, language, read, flagged, archived, hidden, slot, n)
     SELECT new.person_id, a.source_id, coalesce(a.language, 'und'), new.read, new.flagged,
-           new.archived, new.hidden, 1
+           new.archived, new.hidden, 0, 1
     FROM articles a WHERE a.id = new.article_id
-    ON CONFLICT (person_id, source_id, language, read, flagged, archived, hidden)
+    ON CONFLICT (person_id, source_id, language, read, flagged, archived, hidden, slot)
     DO UPDATE SET n = n + 1;
 END;
 
 CREATE TRIGGER article_counts_triage_ad AFTER DELETE ON triage BEGIN
     UPDATE article_counts SET n = n - 1
-    WHERE (person_id, source_id, language, read, flagged, archived, hidden) = (
+    WHERE (person_id, source_id, language, read, flagged, archived, hidden, slot) = (
         SELECT old.person_id, a.source_id, coalesce(a.language, 'und'), old.read, old.flagged,
-               old.archived, old.hidden
+               old.archived, old.hidden, 0
         FROM articles a WHERE a.id = old.article_id);
 END;
 
@@ -138,15 +157,16 @@ WHEN old.source_id != new.source_id
      OR coalesce(old.language, 'und') != coalesce(new.language, 'und')
 BEGIN
     UPDATE article_counts SET n = n - 1
-    WHERE (person_id, source_id, language, read, flagged, archived, hidden) IN (
+    WHERE (person_id, source_id, language, read, flagged, archived, hidden, slot) IN (
         SELECT t.person_id, old.source_id, coalesce(old.language, 'und'), t.read, t.flagged,
-               t.archived, t.hidden
+               t.archived, t.hidden, 0
         FROM triage t WHERE t.article_id = old.id);
-    INSERT INTO article_counts (person_id, source_id, language, read, flagged, archived, hidden, n)
+    INSERT INTO article_counts
+        (person_id, source_id, language, read, flagged, archived, hidden, slot, n)
     SELECT t.person_id, new.source_id, coalesce(new.language, 'und'), t.read, t.flagged,
-           t.archived, t.hidden, 1
+           t.archived, t.hidden, 0, 1
     FROM triage t WHERE t.article_id = new.id
-    ON CONFLICT (person_id, source_id, language, read, flagged, archived, hidden)
+    ON CONFLICT (person_id, source_id, language, read, flagged, archived, hidden, slot)
     DO UPDATE SET n = n + 1;
 END;
 
@@ -179,7 +199,7 @@ BEGIN
 END;
 """
 
-POSTGRES_SQL = """
+POSTGRES_SQL = f"""
 CREATE TABLE people (
     id             BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
     name           TEXT    NOT NULL UNIQUE,
@@ -225,7 +245,7 @@ UPDATE article_counts SET person_id = 1;
 ALTER TABLE article_counts ALTER COLUMN person_id SET NOT NULL;
 ALTER TABLE article_counts DROP CONSTRAINT article_counts_pkey;
 ALTER TABLE article_counts
-    ADD PRIMARY KEY (person_id, source_id, language, read, flagged, archived, hidden);
+    ADD PRIMARY KEY (person_id, source_id, language, read, flagged, archived, hidden, slot);
 
 ALTER TABLE triage_log ADD COLUMN person_id BIGINT REFERENCES people(id) ON DELETE CASCADE;
 UPDATE triage_log SET person_id = 1;
@@ -237,16 +257,17 @@ UPDATE tags SET person_id = 1 WHERE origin = 'user';
 ALTER TABLE accounts ADD COLUMN person_id BIGINT REFERENCES people(id);
 UPDATE accounts SET person_id = 1;
 
+-- v5's slot per writing connection, now per person too
 CREATE FUNCTION nd_count_add(p_person BIGINT, p_source BIGINT, p_language TEXT,
                              p_read INTEGER, p_flagged INTEGER, p_archived INTEGER,
                              p_hidden INTEGER, p_delta INTEGER) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO article_counts AS c
-        (person_id, source_id, language, read, flagged, archived, hidden, n)
+        (person_id, source_id, language, read, flagged, archived, hidden, slot, n)
     VALUES (p_person, p_source, coalesce(p_language, 'und'), p_read, p_flagged, p_archived,
-            p_hidden, p_delta)
-    ON CONFLICT (person_id, source_id, language, read, flagged, archived, hidden)
+            p_hidden, pg_backend_pid() % {COUNT_SLOTS}, p_delta)
+    ON CONFLICT (person_id, source_id, language, read, flagged, archived, hidden, slot)
     DO UPDATE SET n = c.n + p_delta;
 END $$;
 
@@ -275,12 +296,22 @@ BEGIN
     IF NOT FOUND THEN
         RETURN NEW;
     END IF;
-    IF TG_OP = 'UPDATE' THEN
+    -- a move takes its two count rows in key order (v5: no deadlock between clients)
+    IF TG_OP = 'UPDATE' AND (OLD.person_id, OLD.read, OLD.flagged, OLD.archived, OLD.hidden)
+                            < (NEW.person_id, NEW.read, NEW.flagged, NEW.archived, NEW.hidden)
+    THEN
         PERFORM nd_count_add(OLD.person_id, a_source, a_language, OLD.read, OLD.flagged,
                              OLD.archived, OLD.hidden, -1);
+        PERFORM nd_count_add(NEW.person_id, a_source, a_language, NEW.read, NEW.flagged,
+                             NEW.archived, NEW.hidden, 1);
+    ELSE
+        PERFORM nd_count_add(NEW.person_id, a_source, a_language, NEW.read, NEW.flagged,
+                             NEW.archived, NEW.hidden, 1);
+        IF TG_OP = 'UPDATE' THEN
+            PERFORM nd_count_add(OLD.person_id, a_source, a_language, OLD.read, OLD.flagged,
+                                 OLD.archived, OLD.hidden, -1);
+        END IF;
     END IF;
-    PERFORM nd_count_add(NEW.person_id, a_source, a_language, NEW.read, NEW.flagged,
-                         NEW.archived, NEW.hidden, 1);
     RETURN NEW;
 END $$;
 
@@ -300,12 +331,21 @@ CREATE FUNCTION nd_counts_articles_au() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     t RECORD;
 BEGIN
+    -- people in id order, and each person's two rows in key order (see v5)
     FOR t IN SELECT person_id, read, flagged, archived, hidden FROM triage
-             WHERE article_id = OLD.id LOOP
-        PERFORM nd_count_add(t.person_id, OLD.source_id, OLD.language, t.read, t.flagged,
-                             t.archived, t.hidden, -1);
-        PERFORM nd_count_add(t.person_id, NEW.source_id, NEW.language, t.read, t.flagged,
-                             t.archived, t.hidden, 1);
+             WHERE article_id = OLD.id ORDER BY person_id LOOP
+        IF (OLD.source_id, coalesce(OLD.language, 'und'))
+           < (NEW.source_id, coalesce(NEW.language, 'und')) THEN
+            PERFORM nd_count_add(t.person_id, OLD.source_id, OLD.language, t.read, t.flagged,
+                                 t.archived, t.hidden, -1);
+            PERFORM nd_count_add(t.person_id, NEW.source_id, NEW.language, t.read, t.flagged,
+                                 t.archived, t.hidden, 1);
+        ELSE
+            PERFORM nd_count_add(t.person_id, NEW.source_id, NEW.language, t.read, t.flagged,
+                                 t.archived, t.hidden, 1);
+            PERFORM nd_count_add(t.person_id, OLD.source_id, OLD.language, t.read, t.flagged,
+                                 t.archived, t.hidden, -1);
+        END IF;
     END LOOP;
     RETURN NEW;
 END $$;
