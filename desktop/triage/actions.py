@@ -205,13 +205,31 @@ def _fields(payload: dict[str, Any]) -> frozenset[str]:
     return frozenset({payload["column"]} if kind == "state" else {"tags"})
 
 
+_ID_MIN, _ID_MAX = -(2**63 - 1), 2**63 - 1
+
+
+def _log_end(conn: Any, state: int, *, newest: bool) -> Any:
+    """The person's newest (or oldest) log entry in ``state``: (id, action, description,
+    payload), or None.
+
+    Written as a range over ``ix_triage_log_person`` (person_id, undone, id) ordered by
+    all three columns, which only that index delivers in order. With plain equalities
+    and ``ORDER BY id`` PostgreSQL may walk the primary key instead, filtering, when it
+    takes a person's entries for evenly spread: after others' actions that reads every
+    later entry of everyone (60,000 rows, 6 ms, for one undo at 100,000 entries)."""
+    order = "DESC" if newest else "ASC"
+    person = me(conn)
+    return conn.exec_driver_sql(
+        "SELECT id, action, description, payload FROM triage_log "
+        "WHERE (person_id, undone, id) >= (?, ?, ?) AND (person_id, undone, id) <= (?, ?, ?) "
+        f"ORDER BY person_id {order}, undone {order}, id {order} LIMIT 1",
+        (person, state, _ID_MIN, person, state, _ID_MAX),
+    ).fetchone()
+
+
 def undo(conn: Any) -> Changes | None:
     """Undo the latest active triage action (a bulk one whole); None when nothing is left."""
-    row = conn.exec_driver_sql(
-        "SELECT id, action, description, payload FROM triage_log "
-        f"WHERE person_id = ? AND undone = {ACTIVE} ORDER BY id DESC LIMIT 1",
-        (me(conn),),
-    ).fetchone()
+    row = _log_end(conn, ACTIVE, newest=True)
     if row is None:
         return None
     payload = json.loads(row[3])
@@ -224,11 +242,7 @@ def undo(conn: Any) -> Changes | None:
 
 def redo(conn: Any) -> Changes | None:
     """Redo the most recently undone action; None when there is none."""
-    row = conn.exec_driver_sql(
-        "SELECT id, action, description, payload FROM triage_log "
-        f"WHERE person_id = ? AND undone = {UNDONE} ORDER BY id ASC LIMIT 1",
-        (me(conn),),
-    ).fetchone()
+    row = _log_end(conn, UNDONE, newest=False)
     if row is None:
         return None
     payload = json.loads(row[3])

@@ -104,6 +104,73 @@ def test_undo_only_touches_ones_own_actions(pair) -> None:
     assert alice.redo() is not None and _state(alice, y) == (True, False, False)
 
 
+def test_undo_redo_and_logging_read_the_log_through_the_person_index(data_paths, database) -> None:
+    """Every statement an action, an undo and a redo run on ``triage_log`` uses
+    ``ix_triage_log_person``, also when bob's entries lie before 60,000 of everyone
+    else's (PostgreSQL walked the primary key backwards through them for an undo)."""
+    from sqlalchemy import event
+
+    people_ = ["alice", "bob", "carol", "dave", "eve"]
+    desks = [Newsdesk.open(data_paths, database, user=name) for name in people_]
+    try:
+        alice, bob = desks[0], desks[1]
+        sid = add_source(alice)
+        ids = ingest(alice, sid, [entry(str(i)) for i in range(3)])
+        postgres = alice.db.dialect == "postgresql"
+        series = (
+            "generate_series(1, 20000) g"
+            if postgres
+            else "(WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s "
+            "WHERE g < 20000) SELECT g FROM s)"
+        )
+
+        def fill(conn: Any) -> None:  # a long log, one person after the other
+            for desk in desks:
+                conn.exec_driver_sql(
+                    "INSERT INTO triage_log (at, action, description, payload, undone, "
+                    "person_id) SELECT 'x', 'read', 'r', '{\"kind\":\"state\",\"column\":"
+                    f'"read","value":0,"ids":[{ids[0]}]}}\', '
+                    f"CASE WHEN g % 50 = 0 THEN 2 ELSE 0 END, ? FROM {series}",
+                    (desk.db.person_id,),
+                )
+            conn.exec_driver_sql("ANALYZE")
+
+        alice.db.write(fill)
+        seen: list[tuple[str, Any]] = []
+
+        def grab(_conn, _cursor, statement, parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+            if "triage_log" in statement:
+                seen.append((statement, parameters))
+
+        event.listen(bob.db._engine, "before_cursor_execute", grab)
+        bob.mark([ids[1]], "read")
+        assert bob.undo() is not None and bob.redo() is not None
+        bob.undo()
+        bob.mark([ids[2]], "flag")  # discards the undone entry
+        event.remove(bob.db._engine, "before_cursor_execute", grab)
+        assert len(seen) == 10  # 2 per action, undo and redo
+        raw = bob.db._engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            for statement, params in seen:
+                if statement.lstrip().startswith("INSERT"):
+                    continue
+                cur.execute(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + statement, params)
+                plan = " ".join(str(r[0] if postgres else r[3]) for r in cur.fetchall())
+                by_id = "WHERE id =" in statement
+                wanted = ("triage_log_pkey" if postgres else "PRIMARY KEY") if by_id else None
+                assert (wanted or "ix_triage_log_person") in plan, (statement, plan)
+                assert "Seq Scan" not in plan and "SCAN triage_log" not in plan, plan
+                assert "Filter" not in plan, (statement, plan)
+        finally:
+            raw.rollback()
+            raw.close()
+        _counts_exact(bob)
+    finally:
+        for desk in desks:
+            desk.close()
+
+
 def test_a_new_person_gets_every_article(data_paths, database) -> None:
     with Newsdesk.open(data_paths, database, user="alice") as alice:
         sid = add_source(alice)
