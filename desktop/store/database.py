@@ -64,8 +64,11 @@ class Database:
             self.person_id = self.read(people.person_id, self.user)
             return
         self.person_id = self.write(people.ensure, self.user)
+        created = False
         while self.write(people.backfill_step, self.person_id):
-            pass
+            created = True
+        if created:  # the planner must learn of the new person's rows (see people.analyze)
+            self.write(people.analyze)
 
     # -- writing -----------------------------------------------------------
     def _run_write(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:

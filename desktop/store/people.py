@@ -148,6 +148,18 @@ def backfill_step(conn: Any, person: int, batch: int = BACKFILL_BATCH) -> bool:
     return True
 
 
+def analyze(conn: Any) -> None:
+    """Refresh PostgreSQL's planner statistics of ``triage`` after a person's rows were
+    created (nothing on SQLite, which keeps none).
+
+    Until its next automatic ``ANALYZE`` PostgreSQL takes a new person for one without
+    rows (their id is not among the sampled values) and joins their ``triage`` rows by
+    scanning the whole table once per looked-up article: re-reading 1,000 notified
+    rows took 0.7 s at 10,000 triage rows instead of a few milliseconds."""
+    if dialect.of(conn).name == "postgresql":
+        conn.exec_driver_sql("ANALYZE triage")
+
+
 def names(conn: Any) -> dict[int, str]:
     """Person id → name."""
     return {int(r[0]): r[1] for r in conn.exec_driver_sql("SELECT id, name FROM people")}

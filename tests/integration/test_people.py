@@ -7,6 +7,7 @@ command line in a subprocess, a real Google Reader API double for the outbox.
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -495,6 +496,64 @@ def test_postgres_migration_from_v4(postgres_admin_url: str) -> None:
             assert carol.read(counts.view_counts)["flagged"] == 0
             # the id sequence continues after the migrated person
             assert dan.write(people.ensure, "erin") == 3
+    finally:
+        pg.drop_database(postgres_admin_url, url)
+
+
+def test_postgres_plans_for_a_new_person_after_the_backfill(
+    data_paths, postgres_admin_url: str
+) -> None:
+    """Once bob's rows exist the planner knows them: re-reading 1,000 notified rows for
+    bob no longer matches each of bob's triage rows against every id (it took bob for a
+    person without rows while the statistics had only seen alice's: 0.7 s a re-read)."""
+    from sqlalchemy import event
+
+    from tests.support import postgres as pg
+
+    url = pg.fresh_database(postgres_admin_url)
+    try:
+        with Newsdesk.open(data_paths, url, user="alice") as alice:
+            sid = add_source(alice)
+
+            def fill(conn: Any) -> None:
+                conn.exec_driver_sql(
+                    "INSERT INTO articles (source_id, entry_key, published, fetched_at, text) "
+                    "SELECT ?, 'k' || g, '2026-01-01T00:00:00Z', 'x', repeat('words ', 100) "
+                    "FROM generate_series(1, 5000) g",
+                    (sid,),
+                )
+                conn.exec_driver_sql(
+                    "INSERT INTO triage (article_id, person_id) SELECT id, ? FROM articles "
+                    "WHERE true ON CONFLICT DO NOTHING",
+                    (alice.db.person_id,),
+                )
+                conn.exec_driver_sql("ANALYZE")  # what autovacuum saw: alice's rows only
+
+            alice.db.write(fill)
+        with Newsdesk.open(data_paths, url, user="bob") as bob:
+            ids = bob.db.read(
+                lambda c: [r[0] for r in c.exec_driver_sql("SELECT id FROM articles LIMIT 1000")]
+            )
+            seen: list[tuple[str, Any]] = []
+
+            def grab(_conn, _cursor, statement, parameters, _context, _many) -> None:  # type: ignore[no-untyped-def]
+                seen.append((statement, parameters))
+
+            event.listen(bob.db._read_engine, "before_cursor_execute", grab)
+            assert len(bob.db.read(counts.ids_matching, ArticleQuery(view="inbox"), ids)) == 1000
+            event.remove(bob.db._read_engine, "before_cursor_execute", grab)
+            [(statement, params)] = [s for s in seen if "triage" in s[0]]
+            plan = bob.db.read(
+                lambda c: "\n".join(
+                    r[0]
+                    for r in c.connection.driver_connection.execute(
+                        "EXPLAIN ANALYZE " + statement, params
+                    )
+                )
+            )
+            # the bad plan matched every one of bob's rows against every id (5,000,000)
+            removed = [int(n) for n in re.findall(r"Rows Removed by Join Filter: (\d+)", plan)]
+            assert sum(removed) < 10_000, plan
     finally:
         pg.drop_database(postgres_admin_url, url)
 
