@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="a shared PostgreSQL store, postgresql://user@host/db (default: "
         "$NEWSDESK_DATABASE_URL, else the SQLite file in the data folder)",
     )
+    p.add_argument(
+        "--user",
+        metavar="NAME",
+        help="whose read/flagged/archived state and undo to use (default: $NEWSDESK_USER, "
+        "else the login name)",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     a = sub.add_parser("add", help="subscribe to a feed URL, a local file, or a web page's feed")
@@ -75,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--topic", metavar="NAME")
     ls.add_argument("--source", type=int, action="append", default=[], metavar="ID")
     ls.add_argument("--search", metavar="TEXT")
+    ls.add_argument("--flagged-by", metavar="NAME", help="only what this person flagged")
     ls.add_argument("--limit", type=int, default=50)
     ls.add_argument("--json", action="store_true")
 
@@ -198,7 +205,13 @@ def _open(args: argparse.Namespace) -> Any:
     from desktop.service import Newsdesk
 
     paths = resolve_data_dir(args.data_dir)
-    return Newsdesk.open(paths, resolve_database(args.database, paths))
+    # the headless fetcher triages nothing: it must not become a person with rows of its own
+    return Newsdesk.open(
+        paths,
+        resolve_database(args.database, paths),
+        user=args.user,
+        person=args.command != "serve",
+    )
 
 
 def _read_password(username: str) -> str:
@@ -288,6 +301,7 @@ def cmd_list(app: Any, args: argparse.Namespace) -> int:
         source_ids=tuple(args.source),
         search=args.search,
         limit=max(1, args.limit),
+        flagged_by=args.flagged_by,
     )
     rows = app.list_articles(q)
     if args.json:
@@ -296,9 +310,10 @@ def cmd_list(app: Any, args: argparse.Namespace) -> int:
     for r in rows:
         state = ("*" if r.flagged else " ") + (" " if r.read else "N")
         tags = f" [{', '.join(r.topics)}]" if r.topics else ""
+        others = f" (flagged by {', '.join(r.flagged_by)})" if r.flagged_by else ""
         print(
             f"{r.id:>7} {state} {r.published[:16]} {r.language or '---':<3} "
-            f"{r.title[:80]}  — {r.source}{tags}"
+            f"{r.title[:80]}  — {r.source}{tags}{others}"
         )
     return EXIT_OK
 
@@ -318,6 +333,8 @@ def cmd_show(app: Any, args: argparse.Namespace) -> int:
     )
     if detail["url"]:
         print(detail["url"])
+    if detail["flagged_by"]:
+        print(f"Flagged by {', '.join(detail['flagged_by'])}")
     print()
     print(detail["text"])
     return EXIT_OK
@@ -607,6 +624,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.data_dir:
         os.environ.setdefault("NEWSDESK_DATA_DIR", str(Path(args.data_dir).expanduser()))
+    if args.user is not None:
+        if not args.user.strip():
+            _err("--user needs a name")
+            return EXIT_ERROR
+        os.environ["NEWSDESK_USER"] = args.user.strip()  # the window and child processes
     if args.command is None:
         from desktop.paths import resolve_data_dir, resolve_database
 

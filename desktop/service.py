@@ -80,10 +80,25 @@ class Newsdesk:
         self._listeners: list[Any] = []
 
     @classmethod
-    def open(cls, paths: DataPaths, database: Path | str | None = None) -> Newsdesk:
+    def open(
+        cls,
+        paths: DataPaths,
+        database: Path | str | None = None,
+        *,
+        user: str | None = None,
+        person: bool = True,
+    ) -> Newsdesk:
         """Open (creating or migrating) the database: ``database`` (a SQLite file or a
-        PostgreSQL URL) when given, else the SQLite file in ``paths``."""
-        return cls(paths, Database(database if database is not None else paths.database))
+        PostgreSQL URL) when given, else the SQLite file in ``paths``; for the person
+        ``user`` (default: ``$NEWSDESK_USER``, else the login name), who is created
+        when new unless ``person`` is False (see ``Database``)."""
+        target = database if database is not None else paths.database
+        return cls(paths, Database(target, user=user, person=person))
+
+    @property
+    def user(self) -> str:
+        """The name of the person this backend acts for."""
+        return self.db.user
 
     def close(self) -> None:
         """Stop listeners and workers, and close the database."""

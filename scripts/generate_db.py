@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import random
 import shutil
 import sys
@@ -33,7 +34,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 GENERATOR_VERSION = 1
-CACHE = Path("/tmp/newsdesk-bench")
+CACHE = Path(os.environ.get("NEWSDESK_BENCH_CACHE", "/tmp/newsdesk-bench"))
+"""Cached databases (``NEWSDESK_BENCH_CACHE`` points elsewhere, e.g. for a branch
+whose schema is newer than the one other checkouts use)."""
 LANGUAGES = [
     "en",
     "de",
@@ -318,10 +321,12 @@ _ARTICLE_SQL = (
     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)"
 )
 _TRIAGE_SQL = (
-    "INSERT INTO triage (article_id, read, flagged, archived, changed_at) VALUES (?,?,?,?,?)"
+    "INSERT INTO triage (article_id, read, flagged, archived, changed_at, person_id) "
+    "VALUES (?,?,?,?,?,{person})"
 )
 _TAG_SQL = (
-    "INSERT INTO tags (article_id, tag, origin, score, removed, created_at) VALUES (?,?,?,?,?,?)"
+    "INSERT INTO tags (article_id, tag, origin, score, removed, created_at, person_id) "
+    "VALUES (?,?,?,?,?,?,?)"
 )
 
 
@@ -348,6 +353,7 @@ def generate(
     plan = Plan(articles, sources, seed)
     with Newsdesk.open(DataPaths(out)) as desk:
         db = desk.db
+        person = db.person_id
         if db.read(lambda c: c.exec_driver_sql("SELECT count(*) FROM articles").scalar()):
             raise SystemExit(f"{out} already holds articles")
 
@@ -367,8 +373,11 @@ def generate(
             def load(conn: Any, batch: dict[str, list] = batch) -> None:
                 raw = _raw(conn)
                 raw.executemany(_ARTICLE_SQL, batch["articles"])
-                raw.executemany(_TRIAGE_SQL, batch["triage"])
-                raw.executemany(_TAG_SQL, batch["tags"])
+                # the state is the generating user's (the person the store was opened for)
+                raw.executemany(_TRIAGE_SQL.format(person=int(person)), batch["triage"])
+                raw.executemany(
+                    _TAG_SQL, [(*t, person if t[2] == "user" else None) for t in batch["tags"]]
+                )
 
             db.write(load)
             done += len(batch["articles"])

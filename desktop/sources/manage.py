@@ -204,11 +204,11 @@ def _kept_source(conn: Any) -> int:
 
 
 def flagged_count(conn: Any, source_id: int) -> int:
-    """How many of a source's articles are flagged (the delete dialog asks about them)."""
+    """How many of a source's articles are flagged, by anyone (the delete dialog asks)."""
     return int(
         conn.exec_driver_sql(
-            "SELECT count(*) FROM articles a JOIN triage t ON t.article_id = a.id "
-            "WHERE a.source_id = ? AND t.flagged = 1",
+            "SELECT count(*) FROM articles a WHERE a.source_id = ? AND EXISTS "
+            "(SELECT 1 FROM triage t WHERE t.article_id = a.id AND t.flagged = 1)",
             (source_id,),
         ).scalar()
     )
@@ -217,7 +217,7 @@ def flagged_count(conn: Any, source_id: int) -> int:
 def delete(conn: Any, source_id: int, keep_flagged: bool = True) -> Deleted:
     """Unsubscribe: delete the source and its articles (triage and tags go with them).
 
-    With ``keep_flagged``, flagged articles move to the "Kept articles" source
+    With ``keep_flagged``, articles flagged by anyone move to the "Kept articles" source
     first, keeping their triage state, tags and story. Tombstones of the source
     are dropped (a later re-subscription is a new source). The caller removes
     the source's secret from the keyring.
@@ -231,8 +231,8 @@ def delete(conn: Any, source_id: int, keep_flagged: bool = True) -> Deleted:
         ids = [
             x[0]
             for x in conn.exec_driver_sql(
-                "SELECT a.id FROM articles a JOIN triage t ON t.article_id = a.id "
-                "WHERE a.source_id = ? AND t.flagged = 1",
+                "SELECT a.id FROM articles a WHERE a.source_id = ? AND EXISTS "
+                "(SELECT 1 FROM triage t WHERE t.article_id = a.id AND t.flagged = 1)",
                 (source_id,),
             ).fetchall()
         ]

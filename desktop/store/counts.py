@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from desktop.store import dialect
-from desktop.store.queries import ArticleQuery, ArticleRow, _where, attach_topics
+from desktop.store.people import me
+from desktop.store.queries import ArticleQuery, ArticleRow, _where, attach_topics, triage_join
 
 
 @dataclass(slots=True)
@@ -46,7 +47,7 @@ def view_counts(conn: Any) -> dict[str, int]:
         "coalesce(sum(CASE WHEN flagged = 1 THEN n END), 0), "
         "coalesce(sum(CASE WHEN archived = 1 THEN n END), 0), "
         "coalesce(sum(CASE WHEN read = 0 THEN n END), 0) "
-        "FROM article_counts WHERE hidden = 0"
+        f"FROM article_counts WHERE person_id = {me(conn)} AND hidden = 0"
     ).fetchone()
     return {"inbox": r[0], "unread": r[0], "flagged": r[1], "archived": r[2], "all": r[3]}
 
@@ -54,7 +55,8 @@ def view_counts(conn: Any) -> dict[str, int]:
 def language_counts(conn: Any) -> list[tuple[str, int]]:
     """Languages present (``und`` for unknown), most articles first."""
     rows = conn.exec_driver_sql(
-        "SELECT language, sum(n) FROM article_counts WHERE hidden = 0 "
+        f"SELECT language, sum(n) FROM article_counts WHERE person_id = {me(conn)} "
+        "AND hidden = 0 "
         "GROUP BY language HAVING sum(n) > 0 ORDER BY 2 DESC, 1"
     ).fetchall()
     return [(r[0], r[1]) for r in rows]
@@ -66,7 +68,7 @@ def topic_counts(conn: Any) -> list[tuple[str, int]]:
     hidden = dict(
         conn.exec_driver_sql(
             f"SELECT g.tag, count(*) FROM triage t {join} tags g ON g.article_id = t.article_id "
-            "WHERE t.hidden = 1 AND g.removed = 0 GROUP BY g.tag"
+            f"WHERE t.person_id = {me(conn)} AND t.hidden = 1 AND g.removed = 0 GROUP BY g.tag"
         ).fetchall()
     )
     rows = [
@@ -80,10 +82,12 @@ def topic_counts(conn: Any) -> list[tuple[str, int]]:
 
 def recount(conn: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The counts recomputed from scratch, as (article_counts rows, tag_counts rows) with
-    n > 0, sorted: what the trigger-kept tables must hold (tests and benchmarks check it)."""
+    n > 0, sorted: what the trigger-kept tables must hold (tests and benchmarks check it).
+
+    Article counts are those of the person ``conn`` acts for."""
     articles = conn.exec_driver_sql(
         "SELECT a.source_id, coalesce(a.language, 'und'), t.read, t.flagged, t.archived, "
-        "t.hidden, count(*) FROM articles a JOIN triage t ON t.article_id = a.id "
+        f"t.hidden, count(*) FROM articles a {triage_join(conn)} "
         "GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6"
     ).fetchall()
     tags = conn.exec_driver_sql(
@@ -93,12 +97,13 @@ def recount(conn: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
 
 
 def stored_counts(conn: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """The trigger-kept counts (rows with n > 0), in the shape of :func:`recount`
-    (PostgreSQL spreads a count over several ``slot`` rows: they are summed)."""
+    """The trigger-kept counts of the person ``conn`` acts for (rows with n > 0), in the
+    shape of :func:`recount` (PostgreSQL spreads a count over several ``slot`` rows: they
+    are summed)."""
     articles = conn.exec_driver_sql(
         "SELECT source_id, language, read, flagged, archived, hidden, sum(n) "
-        "FROM article_counts GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(n) != 0 "
-        "ORDER BY 1, 2, 3, 4, 5, 6"
+        f"FROM article_counts WHERE person_id = {me(conn)} "
+        "GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(n) != 0 ORDER BY 1, 2, 3, 4, 5, 6"
     ).fetchall()
     tags = conn.exec_driver_sql(
         "SELECT tag, n FROM tag_counts WHERE n != 0 ORDER BY tag"
@@ -130,7 +135,7 @@ def story_sizes(conn: Any, story_ids: list[int]) -> dict[int, int]:
     if not story_ids:
         return {}
     rows = conn.exec_driver_sql(
-        "SELECT a.story_id, count(*) FROM articles a JOIN triage t ON t.article_id = a.id "
+        f"SELECT a.story_id, count(*) FROM articles a {triage_join(conn)} "
         f"WHERE t.hidden = 0 AND a.story_id IN ({dialect.of(conn).values()}) "
         "GROUP BY a.story_id",
         (json.dumps(sorted(set(story_ids))),),
@@ -138,12 +143,13 @@ def story_sizes(conn: Any, story_ids: list[int]) -> dict[int, int]:
     return {r[0]: r[1] for r in rows}
 
 
-_ROW_SQL = (
-    "SELECT a.id, a.source_id, s.title, a.title, a.url, a.published, a.language, "
-    "a.title_language, a.story_id, t.read, t.flagged, t.archived, s.folder "
-    "FROM articles a JOIN triage t ON t.article_id = a.id "
-    "JOIN sources s ON s.id = a.source_id "
-)
+def _row_sql(conn: Any) -> str:
+    return (
+        "SELECT a.id, a.source_id, s.title, a.title, a.url, a.published, a.language, "
+        "a.title_language, a.story_id, t.read, t.flagged, t.archived, s.folder "
+        f"FROM articles a {triage_join(conn)} "
+        "JOIN sources s ON s.id = a.source_id "
+    )
 
 
 def _rows(conn: Any, sql: str, params: tuple[Any, ...]) -> list[ArticleRow]:
@@ -156,7 +162,8 @@ def story_rows(conn: Any, story_id: int) -> list[ArticleRow]:
     """Every (visible) copy of a story, newest first."""
     return _rows(
         conn,
-        _ROW_SQL + "WHERE a.story_id = ? AND t.hidden = 0 ORDER BY a.published DESC, a.id DESC",
+        _row_sql(conn)
+        + "WHERE a.story_id = ? AND t.hidden = 0 ORDER BY a.published DESC, a.id DESC",
         (story_id,),
     )
 
@@ -167,7 +174,7 @@ def rows_by_id(conn: Any, ids: list[int]) -> list[ArticleRow]:
         return []
     return _rows(
         conn,
-        _ROW_SQL + f"WHERE a.id IN ({dialect.of(conn).values()})",
+        _row_sql(conn) + f"WHERE a.id IN ({dialect.of(conn).values()})",
         (json.dumps(ids),),
     )
 
@@ -200,7 +207,7 @@ def sorted_page(
         params.extend(after)
     direction = "DESC" if descending else "ASC"
     sql = (
-        _ROW_SQL.replace("FROM", f", {expr} AS sort_key FROM", 1)
+        _row_sql(conn).replace("FROM", f", {expr} AS sort_key FROM", 1)
         + f"WHERE {' AND '.join(clauses)} ORDER BY {expr} {direction}, a.id {direction} LIMIT ?"
     )
     params.append(int(q.limit))
@@ -214,10 +221,7 @@ def sorted_page(
 def view_ids(conn: Any, q: ArticleQuery) -> list[int]:
     """Every article id matching ``q`` (no limit): the target of "mark view read"."""
     clauses, params = _where(q, True, dialect.of(conn))
-    sql = (
-        "SELECT a.id FROM articles a JOIN triage t ON t.article_id = a.id "
-        f"WHERE {' AND '.join(clauses)}"
-    )
+    sql = f"SELECT a.id FROM articles a {triage_join(conn)} WHERE {' AND '.join(clauses)}"
     return [r[0] for r in conn.exec_driver_sql(sql, tuple(params)).fetchall()]
 
 
@@ -258,10 +262,7 @@ def ids_matching(conn: Any, q: ArticleQuery, ids: list[int]) -> set[int]:
     clauses, params = _where(q, True, d)
     clauses.append(f"a.id IN ({d.values()})")
     params.append(json.dumps(ids))
-    sql = (
-        "SELECT a.id FROM articles a JOIN triage t ON t.article_id = a.id "
-        f"WHERE {' AND '.join(clauses)}"
-    )
+    sql = f"SELECT a.id FROM articles a {triage_join(conn)} WHERE {' AND '.join(clauses)}"
     return {r[0] for r in conn.exec_driver_sql(sql, tuple(params)).fetchall()}
 
 

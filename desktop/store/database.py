@@ -20,11 +20,20 @@ class Database:
 
     ``path`` is the SQLite file (None on PostgreSQL); ``url`` the PostgreSQL
     URL (None on SQLite); ``dialect`` is ``"sqlite"`` or ``"postgresql"``.
+
+    The handle is opened for one person (``user``, default
+    ``people.default_user()``): ``user`` and ``person_id`` name them, and every
+    connection handed to ``fn`` carries ``person_id`` (``people.me(conn)``).
+    A person new to the database is created here, their triage rows in batches;
+    with ``person=False`` (the headless fetcher, which triages nothing) a
+    missing person is not created and ``person_id`` stays None.
     """
 
-    def __init__(self, target: Path | str) -> None:
+    def __init__(self, target: Path | str, user: str | None = None, *, person: bool = True) -> None:
+        from desktop.store import people
         from desktop.store.dialect import is_url
 
+        self.user = people.resolve_user(user)
         self.writer_pids: set[int] = set()
         """PostgreSQL: server process ids of the writer's connections (a listener skips
         notifications they sent: this handle's own commits)."""
@@ -35,7 +44,7 @@ class Database:
             self.path: Path | None = None
             self.url: str | None = str(target)
             self.dialect = "postgresql"
-            self.migration: MigrationReport = postgres.prepare(self.url)
+            self.migration: MigrationReport = postgres.prepare(self.url, user=self.user)
             self._engine = postgres.make_engine(self.url)
             self._read_engine = postgres.make_engine(self.url, readonly=True)
             postgres.track_backend_pids(self._engine, self.writer_pids)
@@ -44,16 +53,27 @@ class Database:
             self.path = path
             self.url = None
             self.dialect = "sqlite"
-            self.migration = prepare(path)
+            self.migration = prepare(path, user=self.user)
             self._engine = make_engine(path)
             self._read_engine = make_engine(path, readonly=True)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-writer")
         self._closed = False
         self._data_version: int | None = None
+        self.person_id: int | None = None
+        if not person:
+            self.person_id = self.read(people.person_id, self.user)
+            return
+        self.person_id = self.write(people.ensure, self.user)
+        created = False
+        while self.write(people.backfill_step, self.person_id):
+            created = True
+        if created:  # the planner must learn of the new person's rows (see people.analyze)
+            self.write(people.analyze)
 
     # -- writing -----------------------------------------------------------
     def _run_write(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         with self._engine.begin() as conn:
+            conn.info["person_id"] = self.person_id
             return fn(conn, *args)
 
     def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
@@ -99,6 +119,7 @@ class Database:
         The read transaction is closed before returning: no cursor outlives it.
         """
         with self._read_engine.connect() as conn:
+            conn.info["person_id"] = self.person_id
             result = fn(conn, *args)
             conn.rollback()
             return result

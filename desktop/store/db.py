@@ -101,11 +101,15 @@ def _backup(conn: sqlite3.Connection, path: Path, version: int) -> Path:
     return target
 
 
-def prepare(path: Path, target: int = migrations.LATEST) -> MigrationReport:
+def prepare(
+    path: Path, target: int = migrations.LATEST, *, user: str | None = None
+) -> MigrationReport:
     """Create or migrate the database at ``path`` up to ``target``.
 
     A database from a newer release raises :class:`NewerSchemaError` and is not
-    modified. An existing database is backed up before any migration.
+    modified. An existing database is backed up before any migration. ``user``
+    (default: ``people.default_user()``) owns the existing triage state when
+    the migration introduces people (v5).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -133,7 +137,11 @@ def prepare(path: Path, target: int = migrations.LATEST) -> MigrationReport:
         elif conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             raise DatabaseError(f"{path} holds tables but no Newsdesk schema version")
         conn.execute("PRAGMA journal_mode = WAL")
-        migrations.apply(conn, version, target)
+        if user is None:
+            from desktop.store.people import default_user
+
+            user = default_user()
+        migrations.apply(conn, version, target, user=user)
         _fts_settings(conn)
         return MigrationReport(path, version, target, backup)
     finally:

@@ -18,6 +18,9 @@ sqlite3 takes them, and asks :func:`of` for the few fragments that differ:
 * **case-insensitive order and matching**: :meth:`Dialect.nocase`,
   :meth:`Dialect.ilike` (``LIKE`` is case-sensitive on PostgreSQL).
 * **text aggregation**: :meth:`Dialect.group_concat`.
+* **count slots**: :attr:`Dialect.count_slot`, the ``article_counts.slot`` this
+  connection writes (its server process id modulo ``COUNT_SLOTS`` on
+  PostgreSQL, as the count triggers do; 0 on SQLite).
 * **search**: :meth:`Dialect.search_clause` / :meth:`Dialect.search_param`:
   FTS5 ``MATCH`` on ``articles_fts`` versus the generated ``articles.search``
   ``tsvector`` (GIN index) with a prefix ``to_tsquery('simple', …)``.
@@ -31,6 +34,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from typing import Any
+
+from desktop.store.migrations.v0005_notify import COUNT_SLOTS
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -68,6 +73,8 @@ class Dialect:
 
     greatest = "max"
     """The larger of two values (a scalar function, not the aggregate)."""
+    count_slot = "0"
+    """The ``article_counts.slot`` a writing connection uses (SQLite: one writer, 0)."""
     fixed_join = "CROSS JOIN"
     """An inner join whose left table the planner must read first (SQLite's hint)."""
 
@@ -124,6 +131,7 @@ class Postgres(Dialect):
 
     greatest = "greatest"
     fixed_join = "JOIN"
+    count_slot = f"pg_backend_pid() % {COUNT_SLOTS}"
 
     def json_array_agg(self, expr: str) -> str:
         return f"CAST(coalesce(json_agg({expr}), '[]') AS text)"

@@ -98,10 +98,12 @@ def _fold_story(conn: Any, out: EnrichOutput) -> int:
     else:
         # A new copy of a story the user already dealt with arrives dealt with.
         greatest = dialect.of(conn).greatest
+        # (per person: each one's copy follows their own state of the story)
         conn.exec_driver_sql(
-            f"UPDATE triage SET read = {greatest}(read, "
-            "(SELECT read FROM triage WHERE article_id = ?)), "
-            f"archived = {greatest}(archived, (SELECT archived FROM triage WHERE article_id = ?)) "
+            f"UPDATE triage SET read = {greatest}(read, (SELECT s.read FROM triage s "
+            "WHERE s.article_id = ? AND s.person_id = triage.person_id)), "
+            f"archived = {greatest}(archived, (SELECT s.archived FROM triage s "
+            "WHERE s.article_id = ? AND s.person_id = triage.person_id)) "
             "WHERE article_id = ? AND changed_at IS NULL",
             (story, story, out.id),
         )
@@ -144,9 +146,7 @@ def apply_outputs(
     folded = rule_hits = 0
     for out in outputs:
         first_time = conn.exec_driver_sql(
-            "SELECT enriched = 0 AND (SELECT changed_at IS NULL FROM triage WHERE article_id = ?) "
-            "FROM articles WHERE id = ?",
-            (out.id, out.id),
+            "SELECT enriched = 0 FROM articles WHERE id = ?", (out.id,)
         ).scalar()
         conn.exec_driver_sql(
             "UPDATE articles SET language = ?, language_confidence = ?, title_language = ?, "
@@ -171,9 +171,10 @@ def apply_outputs(
                         if on
                     ]
                     if sets:
+                        # rules are shared: they act for every person not yet at it
                         conn.exec_driver_sql(
                             f"UPDATE triage SET {', '.join(f'{c} = 1' for c in sets)} "
-                            "WHERE article_id = ?",
+                            "WHERE article_id = ? AND changed_at IS NULL",
                             (out.id,),
                         )
         conn.exec_driver_sql(

@@ -133,7 +133,7 @@ def index_deferred(conn: Any, deferred: DeferredFts | None) -> None:
 def write_entries(
     conn: Any, source_id: int, entries: Sequence[PreparedEntry], fetched_at: str
 ) -> IngestResult:
-    """Upsert ``entries`` of one source; create triage rows for new articles."""
+    """Upsert ``entries`` of one source; create triage rows (one per person) for new articles."""
     if not entries:
         return IngestResult([], 0, 0)
     keys = json.dumps([e.entry_key for e in entries])
@@ -193,9 +193,11 @@ def write_entries(
             ).fetchall()
         ]
     if new_ids:
+        # one triage row per person (the people table is tiny)
         conn.exec_driver_sql(
-            f"INSERT INTO triage (article_id) {dialect.of(conn).values()} "
-            "WHERE true ON CONFLICT (article_id) DO NOTHING",
+            f"INSERT INTO triage (article_id, person_id) SELECT j.value, p.id "
+            f"FROM {dialect.of(conn).table('j')} CROSS JOIN people p "
+            "WHERE true ON CONFLICT (article_id, person_id) DO NOTHING",
             (json.dumps(new_ids),),
         )
     return IngestResult(new_ids, updated, len(dead))

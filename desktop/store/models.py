@@ -61,10 +61,20 @@ class Article(SQLModel, table=True):
     enriched: int = 0
 
 
+class Person(SQLModel, table=True):
+    __tablename__ = "people"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    created_at: str
+    backfill_left: int | None = None
+
+
 class Triage(SQLModel, table=True):
     __tablename__ = "triage"
 
     article_id: int = Field(primary_key=True, foreign_key="articles.id")
+    person_id: int = Field(primary_key=True, foreign_key="people.id")
     read: bool = False
     flagged: bool = False
     archived: bool = False
@@ -81,6 +91,8 @@ class Tag(SQLModel, table=True):
     score: float | None = None
     removed: bool = False
     created_at: str
+    person_id: int | None = None
+    """Who set a user tag (None for feed, rule and model tags)."""
 
 
 class StoryKey(SQLModel, table=True):
@@ -99,6 +111,7 @@ class TriageLog(SQLModel, table=True):
     description: str = ""
     payload: str
     undone: int = 0
+    person_id: int | None = Field(default=None, foreign_key="people.id")
 
 
 class RuleRow(SQLModel, table=True):

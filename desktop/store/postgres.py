@@ -72,7 +72,9 @@ def schema_version(url: str) -> int:
         conn.close()
 
 
-def prepare(url: str, target: int = migrations.LATEST) -> MigrationReport:
+def prepare(
+    url: str, target: int = migrations.LATEST, *, user: str | None = None
+) -> MigrationReport:
     """Create or migrate the database at ``url`` up to ``target`` (no file backup:
     the server's own backups apply). A newer schema raises :class:`NewerSchemaError`."""
     import psycopg
@@ -91,7 +93,11 @@ def prepare(url: str, target: int = migrations.LATEST) -> MigrationReport:
                     "modified: install the newer Newsdesk."
                 )
             if version < target:
-                migrations.apply_postgres(conn, version, target)
+                if user is None:
+                    from desktop.store.people import default_user
+
+                    user = default_user()
+                migrations.apply_postgres(conn, version, target, user=user)
         return MigrationReport(None, version, target, None)
     except psycopg.Error as exc:
         raise DatabaseError(f"cannot migrate {redact(url)}: {exc}") from exc

@@ -13,6 +13,7 @@ from typing import Any
 
 from desktop.store import dialect
 from desktop.store.dialect import SQLITE, Dialect
+from desktop.store.people import flagged_by_others, me
 
 VIEWS = ("inbox", "unread", "flagged", "archived", "all")
 
@@ -34,6 +35,8 @@ class ArticleQuery:
     after: tuple[str, int] | None = None
     """Keyset cursor: the (published, id) of the last row of the previous page."""
     include_hidden: bool = False
+    flagged_by: str | None = None
+    """Only articles this person (by name) flagged, whoever is looking."""
 
 
 @dataclass(slots=True)
@@ -54,6 +57,8 @@ class ArticleRow:
     archived: bool
     topics: list[str] = field(default_factory=list)
     folder: str | None = None
+    flagged_by: list[str] = field(default_factory=list)
+    """Names of the *other* people who flagged it (``flagged`` is mine)."""
 
     @classmethod
     def from_row(cls, r: Any) -> ArticleRow:
@@ -80,7 +85,13 @@ class ArticleRow:
             "read": self.read,
             "flagged": self.flagged,
             "archived": self.archived,
+            "flagged_by": self.flagged_by,
         }
+
+
+def triage_join(conn: Any) -> str:
+    """``JOIN triage t`` on ``a.id`` for the person ``conn`` acts for (their row only)."""
+    return f"JOIN triage t ON t.article_id = a.id AND t.person_id = {me(conn)}"
 
 
 _VIEW_SQL = {
@@ -151,6 +162,12 @@ def _where(
             "AND g.removed = 0)"
         )
         params.append(q.topic)
+    if q.flagged_by is not None:
+        clauses.append(
+            "a.id IN (SELECT f.article_id FROM triage f JOIN people p ON p.id = f.person_id "
+            "WHERE p.name = ? AND f.flagged = 1)"
+        )
+        params.append(q.flagged_by)
     if q.search:
         match = d.search_param(q.search)
         if match is None:
@@ -173,7 +190,7 @@ def list_articles(conn: Any, q: ArticleQuery) -> list[ArticleRow]:
     sql = (
         "SELECT a.id, a.source_id, s.title, a.title, a.url, a.published, a.language, "
         "a.title_language, a.story_id, t.read, t.flagged, t.archived, s.folder "
-        "FROM articles a JOIN triage t ON t.article_id = a.id "
+        f"FROM articles a {triage_join(conn)} "
         "JOIN sources s ON s.id = a.source_id "
         f"WHERE {' AND '.join(clauses)} ORDER BY a.published DESC, a.id DESC LIMIT ?"
     )
@@ -184,10 +201,13 @@ def list_articles(conn: Any, q: ArticleQuery) -> list[ArticleRow]:
 
 
 def attach_topics(conn: Any, rows: list[ArticleRow]) -> None:
-    """Fill ``topics`` of each row (best first) with one query for the page."""
+    """Fill ``topics`` of each row (best first) and ``flagged_by`` (who else flagged
+    it), with one query each for the page."""
     if not rows:
         return
     by_id = {r.id: r for r in rows}
+    for article_id, who in flagged_by_others(conn, list(by_id)).items():
+        by_id[article_id].flagged_by = who
     for article_id, tag in conn.exec_driver_sql(
         f"SELECT article_id, tag FROM tags WHERE article_id IN ({dialect.of(conn).values()}) "
         "AND removed = 0 ORDER BY article_id, (origin = 'user') DESC, score DESC, tag",
@@ -211,8 +231,8 @@ def count_articles(conn: Any, q: ArticleQuery) -> int:
     Without a topic or a search this reads the trigger-kept ``article_counts``.
     """
     d = dialect.of(conn)
-    if not q.topic and not q.search and q.view in _VIEW_COUNTS_SQL:
-        where = [_VIEW_COUNTS_SQL[q.view]]
+    if not q.topic and not q.search and q.flagged_by is None and q.view in _VIEW_COUNTS_SQL:
+        where = [f"person_id = {me(conn)}", _VIEW_COUNTS_SQL[q.view]]
         args: list[Any] = []
         if not q.include_hidden:
             where.append("hidden = 0")
@@ -231,10 +251,7 @@ def count_articles(conn: Any, q: ArticleQuery) -> int:
         sql = f"SELECT coalesce(sum(n), 0) FROM article_counts WHERE {' AND '.join(where)}"
         return int(conn.exec_driver_sql(sql, tuple(args)).scalar())
     clauses, params = _where(q, True, d)
-    sql = (
-        "SELECT count(*) FROM articles a JOIN triage t ON t.article_id = a.id "
-        f"WHERE {' AND '.join(clauses)}"
-    )
+    sql = f"SELECT count(*) FROM articles a {triage_join(conn)} WHERE {' AND '.join(clauses)}"
     return int(conn.exec_driver_sql(sql, tuple(params)).scalar())
 
 
@@ -245,15 +262,16 @@ def article_detail(conn: Any, article_id: int) -> dict[str, Any] | None:
         "a.title_language, a.story_id, t.read, t.flagged, t.archived, a.author, "
         "a.content_html, a.text, a.language_confidence, a.guid, a.updated, a.fetched_at, "
         "s.remote_images, a.categories "
-        "FROM articles a JOIN triage t ON t.article_id = a.id "
+        f"FROM articles a {triage_join(conn)} "
         "JOIN sources s ON s.id = a.source_id WHERE a.id = ?",
         (article_id,),
     ).fetchone()
     if r is None:
         return None
     tags = conn.exec_driver_sql(
-        "SELECT tag, origin, score, removed FROM tags WHERE article_id = ? "
-        "ORDER BY removed, (origin = 'user') DESC, score DESC, tag",
+        "SELECT g.tag, g.origin, g.score, g.removed, p.name FROM tags g "
+        "LEFT JOIN people p ON p.id = g.person_id WHERE g.article_id = ? "
+        "ORDER BY g.removed, (g.origin = 'user') DESC, g.score DESC, g.tag",
         (article_id,),
     ).fetchall()
     copies = []
@@ -281,6 +299,7 @@ def article_detail(conn: Any, article_id: int) -> dict[str, Any] | None:
         "read": bool(r[9]),
         "flagged": bool(r[10]),
         "archived": bool(r[11]),
+        "flagged_by": flagged_by_others(conn, [r[0]]).get(r[0], []),
         "author": r[12],
         "content_html": r[13],
         "text": r[14],
@@ -291,7 +310,8 @@ def article_detail(conn: Any, article_id: int) -> dict[str, Any] | None:
         "remote_images": bool(r[19]),
         "categories": json.loads(r[20]) if r[20] else [],
         "tags": [
-            {"name": t[0], "origin": t[1], "score": t[2], "removed": bool(t[3])} for t in tags
+            {"name": t[0], "origin": t[1], "score": t[2], "removed": bool(t[3]), "by": t[4]}
+            for t in tags
         ],
         "story_copies": copies,
     }
@@ -318,7 +338,8 @@ def source_rows(conn: Any) -> list[dict[str, Any]]:
         "coalesce(c.total, 0), coalesce(c.unread, 0) "
         "FROM sources s LEFT JOIN (SELECT source_id, sum(n) AS total, "
         " sum(CASE WHEN read = 0 AND archived = 0 THEN n ELSE 0 END) AS unread "
-        " FROM article_counts GROUP BY source_id) c ON c.source_id = s.id "
+        f" FROM article_counts WHERE person_id = {me(conn)} GROUP BY source_id) c "
+        "ON c.source_id = s.id "
         f"ORDER BY s.folder IS NOT NULL, s.folder, {d.nocase('s.title')}, s.id"
     ).fetchall()
     return [
@@ -369,12 +390,17 @@ class ReadOnlyConnection:
     ``schema_version`` (a migration must run first: the full path does it).
     """
 
-    def __init__(self, raw: Any) -> None:
+    def __init__(self, raw: Any, person_id: int | None = None) -> None:
         self.raw = raw
+        self.person_id = person_id
+        """The person whose triage state it reads (``people.me``)."""
 
     @classmethod
-    def open(cls, path: Any, schema_version: int) -> ReadOnlyConnection | None:
-        """Open ``path`` read-only; None when it is absent or not at ``schema_version``."""
+    def open(
+        cls, path: Any, schema_version: int, user: str | None = None
+    ) -> ReadOnlyConnection | None:
+        """Open ``path`` read-only for ``user`` (default ``people.default_user()``); None
+        when it is absent, not at ``schema_version``, or the person is not complete yet."""
         import sqlite3
         from pathlib import Path
 
@@ -391,7 +417,16 @@ class ReadOnlyConnection:
         if version != schema_version:
             raw.close()
             return None
-        return cls(raw)
+        from desktop.store.people import default_user
+
+        row = raw.execute(
+            "SELECT id FROM people WHERE name = ? AND backfill_left IS NULL",
+            (user or default_user(),),
+        ).fetchone()
+        if row is None:  # a new person: the full path creates them
+            raw.close()
+            return None
+        return cls(raw, int(row[0]))
 
     def exec_driver_sql(self, sql: str, params: Any = ()) -> _DriverResult:
         """Run one statement (``?`` parameters)."""

@@ -1,9 +1,10 @@
 """Retention: purge old read or archived articles, leaving tombstones (run on the writer).
 
-What is purged: articles that are **read or archived**, whose publication
-*and* arrival are both older than the cut-off. What is never purged:
+What is purged: articles that are **read or archived** (by every person),
+whose publication *and* arrival are both older than the cut-off. What is
+never purged:
 
-- flagged articles;
+- flagged articles (flagged by anyone);
 - articles carrying a tag of the user's own (``origin = 'user'``, added or
   removed: the user's word is their data);
 - articles named by a tag action in the triage log that can still be undone or
@@ -67,9 +68,11 @@ def candidates(conn: Any, cutoff: str, limit: int = BATCH) -> list[int]:
     """Up to ``limit`` ids that may be purged (see module doc), oldest first."""
     protected = _protected_by_log(conn)
     rows = conn.exec_driver_sql(
-        "SELECT a.id FROM articles a JOIN triage t ON t.article_id = a.id "
+        "SELECT a.id FROM articles a "
         "WHERE a.published < ? AND a.fetched_at < ? "
-        "AND (t.read = 1 OR t.archived = 1) AND t.flagged = 0 "
+        "AND EXISTS (SELECT 1 FROM triage t WHERE t.article_id = a.id) "
+        "AND NOT EXISTS (SELECT 1 FROM triage t WHERE t.article_id = a.id "
+        "                AND (t.flagged = 1 OR (t.read = 0 AND t.archived = 0))) "
         "AND NOT EXISTS (SELECT 1 FROM tags g WHERE g.article_id = a.id AND g.origin = 'user') "
         "ORDER BY a.published, a.id LIMIT ?",
         (cutoff, cutoff, limit + len(protected)),

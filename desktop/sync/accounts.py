@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
+from desktop.store.people import me
 from desktop.sync.model import KINDS, Account
 from desktop.timeutil import now_iso
 
@@ -32,7 +33,8 @@ def check_url(url: str) -> str:
 
 
 def add(conn: Any, kind: str, url: str, username: str) -> int:
-    """Create an account; raises :class:`AccountError` for a duplicate or unknown kind."""
+    """Create an account of the person ``conn`` acts for (its read and flagged state
+    syncs with theirs); raises :class:`AccountError` for a duplicate or unknown kind."""
     if kind not in KINDS:
         raise AccountError(f"unknown account kind {kind!r} (use {', '.join(KINDS)})")
     clash = conn.exec_driver_sql(
@@ -42,8 +44,9 @@ def add(conn: Any, kind: str, url: str, username: str) -> int:
     if clash:
         raise AccountError(f"that account already exists: {clash[0]}")
     cur = conn.exec_driver_sql(
-        "INSERT INTO accounts (kind, url, username, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-        (kind, url, username, now_iso()),
+        "INSERT INTO accounts (kind, url, username, created_at, person_id) "
+        "VALUES (?, ?, ?, ?, ?) RETURNING id",
+        (kind, url, username, now_iso(), me(conn)),
     )
     return int(cur.scalar_one())
 
@@ -75,6 +78,10 @@ def rows(conn: Any) -> list[dict[str, Any]]:
             "(SELECT count(*) FROM outbox WHERE account_id = :a)",
             {"a": a.id},
         ).one()
+        person = conn.exec_driver_sql(
+            "SELECT p.name FROM accounts c JOIN people p ON p.id = c.person_id WHERE c.id = ?",
+            (a.id,),
+        ).scalar()
         out.append(
             {
                 "id": a.id,
@@ -86,6 +93,7 @@ def rows(conn: Any) -> list[dict[str, Any]]:
                 "sources": sources,
                 "items": items,
                 "pending_changes": pending,
+                "person": person,
             }
         )
     return out

@@ -200,9 +200,11 @@ def write_items(
                 if r[0] in fresh and (r[3] or r[4])
             ]
             if marks:
+                person = account_person(conn, account_id)
                 conn.exec_driver_sql(
-                    "UPDATE triage SET read = ?, flagged = ?, changed_at = ? WHERE article_id = ?",
-                    marks,
+                    "UPDATE triage SET read = ?, flagged = ?, changed_at = ? "
+                    "WHERE article_id = ? AND person_id = ?",
+                    [(*m, person) for m in marks],
                 )
     return new_ids, skipped
 
@@ -257,11 +259,22 @@ def _pending(conn: Any, account_id: int) -> dict[tuple[int, str], Pending]:
     return {(r[1], r[3]): Pending(*r) for r in rows}
 
 
+def account_person(conn: Any, account_id: int) -> int:
+    """The person whose triage state an account syncs (its owner)."""
+    person = conn.exec_driver_sql(
+        "SELECT person_id FROM accounts WHERE id = ?", (account_id,)
+    ).scalar()
+    if person is None:
+        raise ValueError(f"account {account_id} has no person")
+    return int(person)
+
+
 def _state_rows(conn: Any, account_id: int) -> list[tuple[Any, ...]]:
     return conn.exec_driver_sql(
         "SELECT r.article_id, r.remote_id, r.remote_read, r.remote_flagged, "
         "(t.read OR t.archived), t.flagged "
         "FROM remote_items r JOIN triage t ON t.article_id = r.article_id "
+        "AND t.person_id = (SELECT person_id FROM accounts WHERE id = r.account_id) "
         "WHERE r.account_id = ?",
         (account_id,),
     ).fetchall()
@@ -342,7 +355,8 @@ def reconcile(conn: Any, account_id: int, states: RemoteStates, times: dict[str,
             else:
                 sql = f"UPDATE triage SET {name} = {int(value)}, changed_at = ?"
             conn.exec_driver_sql(
-                sql + f" WHERE article_id IN ({dialect.of(conn).values()})", (now, ids_json)
+                sql + f" WHERE article_id IN ({dialect.of(conn).values()}) AND person_id = ?",
+                (now, ids_json, account_person(conn, account_id)),
             )
             plan.applied.extend(ids)
         if drop:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.store import dialect
+from desktop.store.people import me
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ def notify_matches(conn: Any, rules: Any, ids: list[int], limit: int = 200) -> l
         f"(SELECT {dialect.of(conn).json_array_agg('g.tag')} FROM tags g "
         "WHERE g.article_id = a.id AND g.removed = 0) "
         "FROM articles a JOIN sources s ON s.id = a.source_id "
-        "JOIN triage t ON t.article_id = a.id "
+        f"JOIN triage t ON t.article_id = a.id AND t.person_id = {me(conn)} "
         f"WHERE a.id IN ({dialect.of(conn).values()}) AND t.hidden = 0 ORDER BY a.id LIMIT ?",
         (json.dumps(sorted(ids)), limit),
     ).fetchall()

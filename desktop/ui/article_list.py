@@ -293,7 +293,8 @@ class ArticleModel(QAbstractItemModel):
             return r
         if role == _DISPLAY:
             if col == COL_STATE:
-                return ("✓" if r.id in self.marked else "") + ("⚑" if r.flagged else "")
+                flag = "⚑" if r.flagged else ("⚐" if r.flagged_by else "")  # ⚐: others only
+                return ("✓" if r.id in self.marked else "") + flag
             if col == COL_TITLE:
                 extra = f"  +{it.size - 1}" if it.size > 1 and not it.head_id else ""
                 return (r.title or "(untitled)") + extra
@@ -324,6 +325,8 @@ class ArticleModel(QAbstractItemModel):
                 states = ["unread" if not r.read else "read"]
                 if r.flagged:
                     states.append("flagged")
+                if r.flagged_by:
+                    states.append("flagged by " + ", ".join(r.flagged_by))
                 if r.archived:
                     states.append("archived")
                 if r.id in self.marked:

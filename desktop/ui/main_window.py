@@ -230,6 +230,7 @@ class MainWindow(QMainWindow):
         box.addWidget(split, 1)
         self.setCentralWidget(top)
         self.status_text = QLabel("Opening…")
+        self.user_label: QLabel | None = None  # who you are, once the backend is open
         self.keys_pending = QLabel("")
         self.keys_pending.setObjectName("pendingKeys")
         self.progress = QProgressBar()
@@ -294,6 +295,7 @@ class MainWindow(QMainWindow):
         other processes' commits (notifications on PostgreSQL, polling on SQLite)."""
 
         self.desk = desk
+        self._show_user(getattr(desk, "user", None))
         self.model.set_loaders(self._load_page, self._load_story)
         if desk.live:
             from desktop.ui.live_updates import LiveUpdates
@@ -418,6 +420,17 @@ class MainWindow(QMainWindow):
             search=self.search_text or None,
             limit=PAGE,
         )
+
+    def _show_user(self, user: str | None) -> None:
+        """Who the window triages as (per-person read/flag state): a status bar label."""
+        if not user:
+            return
+        if self.user_label is None:
+            self.user_label = QLabel()
+            self.user_label.setObjectName("user_label")
+            self.statusBar().addPermanentWidget(self.user_label)
+        self.user_label.setText(f"👤 {user}")
+        self.user_label.setToolTip(f"Read, flagged and archived are {user}'s own")
 
     def _update_title(self) -> None:
         parts = [VIEW_TITLES[self.view]]

@@ -108,6 +108,8 @@ def render_article(
     state = []
     if detail.get("flagged"):
         state.append("⚑ flagged")
+    if detail.get("flagged_by"):
+        state.append(html.escape("Flagged by " + ", ".join(detail["flagged_by"])))
     if detail.get("archived"):
         state.append("archived")
     notice = ""

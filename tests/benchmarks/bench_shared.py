@@ -15,13 +15,19 @@ three phases:
    (refresh + enrichment, the headless fetcher's own code path), ingests N
    new feeds × M items from the farm (stopped at the end of the phase).
 
-Each client opens ``Newsdesk`` on the URL and acts the way the window's keys
+Each client is its own person (``alice``, ``bob``, ``carol``, ``dave``, ``eve``;
+``client5``… beyond five), as a desk of analysts runs the window with ``--user``:
+it opens ``Newsdesk`` on the URL for that person (created, and their triage
+rows backfilled, before the phase starts) and acts the way the window's keys
 do — ``Newsdesk.mark(ids, action)`` (m / s / e, whole story) and
 ``Newsdesk.undo()`` (u) — at ``--rate`` actions per second (uniform jitter
 ±50 %), on its own share of the seeded articles: read/unread 35 %, flag/unflag
-25 %, archive/unarchive 25 %, undo 15 %. Every client also listens
-(``Newsdesk.listen``, as the window does) and, like the window's reconcile,
-re-reads the notified rows (``counts.fresh_rows``) on a reader thread.
+25 %, archive/unarchive 25 %, undo 15 % (one's own actions: the undo log is per
+person). Every client also listens (``Newsdesk.listen``, as the window does) and,
+like the window's reconcile, re-reads the notified rows — its own person's state
+of them — (``counts.fresh_rows``) on a reader thread: notices name articles, not
+people, so each commit reaches every other client. The seeding commands run as
+``alice``; the fetcher (``serve``) is no person.
 
 Figures:
 
@@ -65,6 +71,8 @@ SEED_FEEDS = 20
 MIX = (("read", 0.35), ("flag", 0.25), ("archive", 0.25), ("undo", 0.15))
 INVERSE = {"read": "unread", "flag": "unflag", "archive": "unarchive"}
 FIELD = {"read": "read", "flag": "flagged", "archive": "archived"}
+PEOPLE = ("alice", "bob", "carol", "dave", "eve")
+"""The clients' ``--user`` names (client k > 4: ``client{k}``)."""
 MATCH_S = 10.0
 """A notice arriving later than this after a commit is another commit's (see visibility)."""
 LINGER_S = 2.0
@@ -88,7 +96,7 @@ def _client_main(args: argparse.Namespace) -> int:
     ids_all: list[int] = json.loads(Path(args.ids).read_text())
     mine = [i for n, i in enumerate(ids_all) if n % args.of == args.client]
     rng = random.Random(1000 + args.client)
-    desk = Newsdesk.open(DataPaths(Path(args.data)), args.url)
+    desk = Newsdesk.open(DataPaths(Path(args.data)), args.url, user=person_name(args.client))
     inbox: queue.Queue[tuple[float, list[Any]] | None] = queue.Queue()
     receipts: list[tuple[int, float, float]] = []
     reloads: list[tuple[float, float]] = []
@@ -197,6 +205,11 @@ def _client_main(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- coordinator
 
 
+def person_name(client: int) -> str:
+    """Client ``client``'s person (``--user``)."""
+    return PEOPLE[client] if client < len(PEOPLE) else f"client{client}"
+
+
 def pct(values: Sequence[float], p: float) -> float | None:
     """Nearest-rank percentile (None when empty)."""
     if not values:
@@ -231,8 +244,15 @@ def _env() -> dict[str, str]:
 
 
 def _newsdesk(work: Path, url: str, name: str, *args: str) -> list[str]:
+    """A command line on ``url``; every command but ``serve`` runs as ``alice`` (the first
+    client's person), so that no person but the clients' exists."""
     data = work / name
-    return [sys.executable, "-m", "desktop", "--data-dir", str(data), "--database", url, *args]
+    user = [] if args[:1] == ("serve",) else ["--user", PEOPLE[0]]
+    return [
+        *(sys.executable, "-m", "desktop", "--data-dir", str(data), "--database", url),
+        *user,
+        *args,
+    ]
 
 
 def _count(url: str) -> int:
@@ -252,8 +272,7 @@ def visibility(results: list[dict[str, Any]]) -> tuple[list[float], int, int, in
     at the end of B's first re-read of an id of S whose notice arrived at or after
     t0 (a re-read covers every notice gathered before it, as the window's does),
     or of B's first reload after t0; the latency counts from t1. An undo reports the
-    ids of the action it undoes even when another client had already put them back
-    (the undo log is shared): such an undo changes no row and sends no notice, so
+    ids of the action it undoes even when it changed no row (sending no notice), so
     undo misses are counted apart. A notice later than :data:`MATCH_S` after the commit
     is taken for a later commit's (the commit counts as missed)."""
     import bisect

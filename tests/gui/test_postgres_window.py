@@ -189,3 +189,35 @@ def test_another_client_flags_tags_and_ingests_while_the_cursor_stays(
         other.close()
     assert h.current_id() == here  # remote changes never moved the cursor
     assert w.live.applied >= 1
+
+
+def test_another_persons_changes_show_as_theirs(pg_harness: Harness, tmp_path: Path) -> None:
+    """bob's flag and read reach the window (a notice with the article ids), which
+    re-reads the *viewer's* state: the row stays unread and unflagged, with bob's
+    hollow flag; the counts are the viewer's own."""
+    from desktop.paths import DataPaths
+    from desktop.service import Newsdesk
+
+    h = pg_harness
+    w = h.window
+    assert w.desk.user != "bob"
+    ids = h.model.head_ids()
+    inbox = w.sidebar.item_for("view", "inbox")
+    assert inbox.text(1) == "28"
+    bob = Newsdesk.open(DataPaths(tmp_path / "bob"), h.info["url"], user="bob")
+    try:
+        bob.mark([ids[5]], "flag", whole_story=False)
+        bob.mark([ids[5], ids[6]], "read", whole_story=False)
+        h.qtbot.waitUntil(
+            lambda: h.model.item(h.model.row_of(ids[5])).row.flagged_by == ["bob"], timeout=1000
+        )
+        row = h.model.item(h.model.row_of(ids[5])).row
+        assert row.flagged is False and row.read is False
+        assert h.model.row_of(ids[5]).data() == "⚐"
+        h.qtbot.waitUntil(lambda: w.live.notices >= 2, timeout=1000)
+        h.settle()
+        assert h.model.item(h.model.row_of(ids[6])).row.read is False
+        assert inbox.text(1) == "28"
+        assert w.sidebar.item_for("view", "flagged").text(1) == ""  # none of mine
+    finally:
+        bob.close()

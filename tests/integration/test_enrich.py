@@ -93,9 +93,13 @@ def test_user_tags_win_over_the_model_across_re_enrichment(desk) -> None:
     assert "my-topic" in after["topics"]
     if model_tag:
         assert model_tag not in after["topics"]
-        assert {"name": model_tag, "origin": "user", "score": None, "removed": True} in after[
-            "tags"
-        ]
+        assert {
+            "name": model_tag,
+            "origin": "user",
+            "score": None,
+            "removed": True,
+            "by": desk.user,
+        } in after["tags"]
 
 
 def test_rules_at_ingest_and_on_demand(desk) -> None:

@@ -186,3 +186,76 @@ def test_payloads_parse() -> None:
         [live.parse("tags:1,2"), live.parse("gone:3"), live.parse("triage:*")]
     )
     assert (changed, gone, reload) == ({1, 2}, {3}, True)
+
+
+def test_notify_triggers_survive_the_people_migration(tmp_path, pg_url) -> None:
+    """A v5 (notify) database with counts over several slots migrates to v6 (people):
+    the notify triggers are still there and fire, one person's change reaches another
+    person's listener, who re-reads their own state; counts stay exact per person."""
+    import psycopg
+
+    from desktop.paths import DataPaths
+    from desktop.service import Newsdesk
+    from desktop.store import counts, migrations, postgres
+
+    postgres.prepare(pg_url, target=5)
+    with psycopg.connect(postgres.libpq_url(pg_url), autocommit=True) as conn:
+        conn.execute("INSERT INTO sources (id, url, title, created_at) VALUES (1, 'f', 'F', 'x')")
+        for i in (1, 2, 3, 4):
+            conn.execute(
+                "INSERT INTO articles (id, source_id, entry_key, published, fetched_at, language) "
+                "VALUES (%s, 1, %s, '2026-01-01T00:00:00Z', 'x', 'en')",
+                (i, f"k{i}"),
+            )
+            conn.execute("INSERT INTO triage (article_id) VALUES (%s)", (i,))
+        conn.execute("UPDATE triage SET flagged = 1 WHERE article_id = 2")
+    with psycopg.connect(postgres.libpq_url(pg_url), autocommit=True) as other:
+        other.execute("UPDATE triage SET read = 1 WHERE article_id IN (1, 3)")
+        other.execute("UPDATE triage SET read = 0 WHERE article_id = 3")
+    carol = Newsdesk.open(DataPaths(tmp_path / "c"), pg_url, user="carol")
+    dan = Newsdesk.open(DataPaths(tmp_path / "d"), pg_url, user="dan")
+    try:
+        assert carol.db.migration.from_version == 5
+        assert carol.db.migration.to_version == migrations.LATEST == 6
+        names = carol.db.read(
+            lambda c: [
+                r[0]
+                for r in c.exec_driver_sql(
+                    "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'notify_%' ORDER BY 1"
+                )
+            ]
+        )
+        assert names == [
+            "notify_articles_del",
+            "notify_articles_ins",
+            "notify_articles_upd",
+            "notify_tags_del",
+            "notify_tags_ins",
+            "notify_tags_upd",
+            "notify_triage_ins",
+            "notify_triage_upd",
+        ]
+        assert carol.db.read(counts.recount) == carol.db.read(counts.stored_counts)
+        assert carol.db.read(counts.view_counts)["flagged"] == 1
+        assert carol.db.read(counts.view_counts)["unread"] == 3
+        heard_dan, heard_carol = Inbox(), Inbox()
+        assert dan.listen(heard_dan).wait_listening()
+        assert carol.listen(heard_carol).wait_listening()
+        carol.mark([4], "flag", whole_story=False)
+        heard_dan.until(lambda n: n.kind == "triage" and n.ids == frozenset({4}), 2.0)
+        shown = dan.article(4)  # dan re-reads *his* state: not flagged, but carol's flag shows
+        assert shown["flagged"] is False and shown["flagged_by"] == ["carol"]
+        dan.mark([1, 4], "read", whole_story=False)
+        heard_carol.until(lambda n: n.kind == "triage" and n.ids == frozenset({1, 4}), 2.0)
+        assert carol.article(4)["read"] is False and carol.article(1)["read"] is True
+        # a language change moves every person's count rows (fixed order per person)
+        carol.db.write(
+            lambda c: c.exec_driver_sql("UPDATE articles SET language = 'de' WHERE id = 4")
+        )
+        heard_dan.until(lambda n: n.kind == "articles" and n.ids == frozenset({4}), 2.0)
+        for desk in (carol, dan):
+            assert desk.db.read(counts.recount) == desk.db.read(counts.stored_counts)
+        assert dan.db.read(counts.view_counts)["unread"] == 2
+    finally:
+        dan.close()
+        carol.close()

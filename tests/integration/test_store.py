@@ -98,14 +98,18 @@ def test_user_tag_undo_restores_model_tag(store_desk) -> None:
     (aid,) = ingest(desk, sid, [entry("x")])
     desk.db.write(
         lambda c: c.exec_driver_sql(
-            "INSERT INTO tags VALUES (?, 'economy', 'model', 0.7, 0, 'now')", (aid,)
+            "INSERT INTO tags (article_id, tag, origin, score, removed, created_at) "
+            "VALUES (?, 'economy', 'model', 0.7, 0, 'now')",
+            (aid,),
         )
     )
     desk.tag([aid], "economy", False)
     assert desk.article(aid)["topics"] == []
     desk.undo()
     tags = desk.article(aid)["tags"]
-    assert tags == [{"name": "economy", "origin": "model", "score": 0.7, "removed": False}]
+    assert tags == [
+        {"name": "economy", "origin": "model", "score": 0.7, "removed": False, "by": None}
+    ]
 
 
 def test_keyset_pages_cover_everything_once(store_desk) -> None:
@@ -145,8 +149,13 @@ def _populate(db: Database) -> None:
             "INSERT INTO articles (id, source_id, entry_key, title, published, fetched_at) "
             "VALUES (1, 1, 'k', 'T', '2026-01-01T00:00:00Z', 'now')"
         )
-        conn.exec_driver_sql("INSERT INTO triage (article_id, read, flagged) VALUES (1, 1, 1)")
-        conn.exec_driver_sql("INSERT INTO tags VALUES (1, 'mine', 'user', NULL, 0, 'now')")
+        conn.exec_driver_sql(
+            "INSERT INTO triage (article_id, person_id, read, flagged) VALUES (1, ?, 1, 1)",
+            (db.person_id,),
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO tags VALUES (1, 'mine', 'user', NULL, 0, 'now', ?)", (db.person_id,)
+        )
 
     db.write(work)
 
@@ -167,10 +176,18 @@ def test_database_from_each_schema_version_opens(tmp_path: Path, version: int) -
             "INSERT INTO articles (id, source_id, entry_key, title, published, fetched_at) "
             "VALUES (1, 1, 'k', 'T', '2026-01-01T00:00:00Z', 'now')"
         )
-        conn.exec_driver_sql("INSERT INTO triage (article_id, read, flagged) VALUES (1, 1, 1)")
+        if version < 6:
+            conn.exec_driver_sql("INSERT INTO triage (article_id, read, flagged) VALUES (1, 1, 1)")
+        else:  # people: the first one is created when the database is first opened
+            conn.exec_driver_sql(
+                "INSERT INTO people (id, name, created_at) VALUES (1, 'owner', 'now')"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO triage (article_id, person_id, read, flagged) VALUES (1, 1, 1, 1)"
+            )
     engine.dispose()
     del db
-    with Database(path) as db:
+    with Database(path, user="owner") as db:
         assert db.migration.to_version == migrations.LATEST
         if version < migrations.LATEST:
             assert db.migration.backup is not None and db.migration.backup.exists()

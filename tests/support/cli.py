@@ -19,12 +19,14 @@ def run(
     check: bool = True,
     timeout: float = 120,
     database: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """``newsdesk --data-dir DATA [--database URL] ARGS…``; raises with the output when it
-    fails and ``check``."""
-    env = dict(os.environ, PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
-    env.pop("NEWSDESK_DATA_DIR", None)
-    env.pop("NEWSDESK_DATABASE_URL", None)
+    """``newsdesk --data-dir DATA [--database URL] ARGS…`` (``env`` added to the
+    environment); raises with the output when it fails and ``check``."""
+    base = dict(os.environ, PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
+    for name in ("NEWSDESK_DATA_DIR", "NEWSDESK_DATABASE_URL", "NEWSDESK_USER"):
+        base.pop(name, None)
+    env = {**base, **(env or {})}
     store = ["--database", database] if database else []
     proc = subprocess.run(
         [sys.executable, "-m", "desktop", "--data-dir", str(data_dir), *store, *args],

@@ -40,6 +40,7 @@ def test_indexes_serve_the_list_order(tmp_path: Path) -> None:
         str(r[3])
         for r in conn.execute(
             "EXPLAIN QUERY PLAN SELECT a.id FROM articles a JOIN triage t ON t.article_id = a.id "
+            "AND t.person_id = 1 "
             "WHERE t.archived = 0 ORDER BY a.published DESC, a.id DESC LIMIT 50"
         )
     )

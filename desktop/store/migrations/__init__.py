@@ -7,6 +7,10 @@ of FTS5). ``PRAGMA user_version`` records the version on SQLite, the one-row
 table ``schema_version`` on PostgreSQL. Steps are applied forward only, all
 pending ones in a single transaction (on SQLite after a backup copy of the
 file has been written).
+
+A step may read ``migration_context`` (a temporary table with one row: the
+``name`` of the person running the migration); v6 names the owner of the
+existing triage state after it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ STEPS: tuple[str, ...] = (
     "v0003_full_articles",
     "v0004_accounts",  # issue 7: sync with feed servers
     "v0005_notify",  # issue 7: live updates (PostgreSQL LISTEN/NOTIFY; nothing on SQLite)
+    "v0006_people",  # issue 7: triage state per person
 )
 """Module names, in order; the schema version is the length of this tuple."""
 
@@ -45,11 +50,15 @@ POSTGRES_VERSION_TABLE = (
 )
 
 
-def apply_postgres(conn: Any, start: int, stop: int = LATEST) -> None:
+def apply_postgres(conn: Any, start: int, stop: int = LATEST, *, user: str = "owner") -> None:
     """Apply steps ``start+1 .. stop`` on a psycopg connection inside its open transaction.
 
     The caller commits (or rolls back); the version row is written last.
+    ``user`` is the person running the migration (see the module docstring).
     """
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS migration_context (name TEXT) ON COMMIT DROP")
+    conn.execute("DELETE FROM migration_context")
+    conn.execute("INSERT INTO migration_context (name) VALUES (%s)", (user,))
     for version in range(start + 1, stop + 1):
         conn.execute(postgres_step_sql(version))
     conn.execute(POSTGRES_VERSION_TABLE)
@@ -76,13 +85,20 @@ def split_statements(script: str) -> list[str]:
     return statements
 
 
-def apply(conn: sqlite3.Connection, start: int, stop: int = LATEST) -> None:
-    """Apply steps ``start+1 .. stop`` on ``conn`` (autocommit mode) in one transaction."""
+def apply(conn: sqlite3.Connection, start: int, stop: int = LATEST, *, user: str = "owner") -> None:
+    """Apply steps ``start+1 .. stop`` on ``conn`` (autocommit mode) in one transaction.
+
+    ``user`` is the person running the migration (see the module docstring).
+    """
     conn.execute("BEGIN IMMEDIATE")
     try:
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS migration_context (name TEXT)")
+        conn.execute("DELETE FROM temp.migration_context")
+        conn.execute("INSERT INTO temp.migration_context (name) VALUES (?)", (user,))
         for version in range(start + 1, stop + 1):
             for statement in split_statements(step_sql(version)):
                 conn.execute(statement)
+        conn.execute("DROP TABLE temp.migration_context")
         conn.execute(f"PRAGMA user_version = {int(stop)}")
         conn.execute("COMMIT")
     except BaseException:
