@@ -1239,6 +1239,10 @@ class MainWindow(QMainWindow):
             self.refresh_counts()
         else:
             self.reconcile(changed)
+        row = self.current_row()
+        if row is not None and (reload or row.id in changed):
+            # the open article changed elsewhere ("Flagged by bob", new tags): show it again
+            self.open_article(row.id, explicit=False, auto_read=False)
 
     def reload_loaded(self) -> None:
         """Another process (or a refresh) changed the database: update loaded rows in

@@ -221,3 +221,25 @@ def test_another_persons_changes_show_as_theirs(pg_harness: Harness, tmp_path: P
         assert w.sidebar.item_for("view", "flagged").text(1) == ""  # none of mine
     finally:
         bob.close()
+
+
+def test_the_open_article_shows_another_persons_flag(pg_harness: Harness, tmp_path: Path) -> None:
+    """The reading pane follows a notice about the article it shows: bob flags it,
+    and the pane's header says so within a second (the row alone is not enough)."""
+    from desktop.paths import DataPaths
+    from desktop.service import Newsdesk
+
+    h = pg_harness
+    w = h.window
+    target = h.model.head_ids()[7]
+    w.set_current(h.model.row_of(target))
+    h.qtbot.waitUntil(lambda: w.reader.article_id == target, timeout=2000)
+    h.settle()
+    assert "Flagged by" not in w.reader.toPlainText()
+    bob = Newsdesk.open(DataPaths(tmp_path / "bob"), h.info["url"], user="bob")
+    try:
+        bob.mark([target], "flag", whole_story=False)
+        h.qtbot.waitUntil(lambda: "Flagged by bob" in w.reader.toPlainText(), timeout=1000)
+        assert w.reader.article_id == target
+    finally:
+        bob.close()
