@@ -17,14 +17,11 @@ which names changed (the window applies them live). Nothing here imports Qt.
 from __future__ import annotations
 
 import json
-import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 SETTINGS_VERSION = 2
 """1: the unversioned file of release 0.1; 2: this layout."""
