@@ -87,6 +87,18 @@ def database(request) -> Iterator[str | None]:
 
 
 @pytest.fixture
+def pg_url(postgres_admin_url: str) -> Iterator[str]:
+    """The URL of a fresh, empty PostgreSQL database (dropped after the test)."""
+    from tests.support import postgres
+
+    url = postgres.fresh_database(postgres_admin_url)
+    try:
+        yield url
+    finally:
+        postgres.drop_database(postgres_admin_url, url)
+
+
+@pytest.fixture
 def store_desk(data_paths, database) -> Iterator:
     """An open backend on each database in turn (see ``database``)."""
     from desktop.service import Newsdesk

@@ -20,17 +20,6 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def pg_url(postgres_admin_url: str) -> Iterator[str]:
-    from tests.support import postgres
-
-    url = postgres.fresh_database(postgres_admin_url)
-    try:
-        yield url
-    finally:
-        postgres.drop_database(postgres_admin_url, url)
-
-
-@pytest.fixture
 def pg_harness(qtbot: Any, loop: Any, tmp_path: Path, pg_url: str) -> Iterator[Harness]:
     """The real window attached to a real service on the sample data in PostgreSQL."""
     from desktop.app import build_window, make_application

@@ -20,17 +20,6 @@ from tests.support.factories import add_source, entry, ingest
 
 
 @pytest.fixture
-def pg_url(postgres_admin_url: str) -> Iterator[str]:
-    from tests.support import postgres
-
-    url = postgres.fresh_database(postgres_admin_url)
-    try:
-        yield url
-    finally:
-        postgres.drop_database(postgres_admin_url, url)
-
-
-@pytest.fixture
 def two(tmp_path, pg_url) -> Iterator[tuple[Any, Any]]:
     """Two clients (each its own data folder) on the same PostgreSQL database."""
     from desktop.service import Newsdesk
