@@ -270,9 +270,10 @@ def account_person(conn: Any, account_id: int) -> int:
 
 
 def _state_rows(conn: Any, account_id: int) -> list[tuple[Any, ...]]:
+    either = dialect.of(conn).greatest  # read OR archived on 0/1 integer flags
     return conn.exec_driver_sql(
         "SELECT r.article_id, r.remote_id, r.remote_read, r.remote_flagged, "
-        "(t.read OR t.archived), t.flagged "
+        f"{either}(t.read, t.archived), t.flagged "
         "FROM remote_items r JOIN triage t ON t.article_id = r.article_id "
         "AND t.person_id = (SELECT person_id FROM accounts WHERE id = r.account_id) "
         "WHERE r.account_id = ?",

@@ -1,4 +1,8 @@
-"""Enrichment end to end: the seed feed through fetch, languages, topics, stories, rules."""
+"""Enrichment end to end: the seed feed through fetch, languages, topics, stories, rules.
+
+Tests taking ``store_desk`` (story folding, user tags against the model, rules) run on
+SQLite and on PostgreSQL; the language and topic checks are about the classifiers, not
+the store, and stay on SQLite."""
 
 from __future__ import annotations
 
@@ -60,7 +64,8 @@ def test_seed_topics_agree_with_the_editor(desk) -> None:
     assert hits / total >= 0.7, f"{hits}/{total} expected topics found"
 
 
-def test_copies_from_two_sources_fold_into_one_story(desk, tmp_path: Path) -> None:
+def test_copies_from_two_sources_fold_into_one_story(store_desk, tmp_path: Path) -> None:
+    desk = store_desk
     _load_seed(desk)
     body = (FEEDS / "index-of-news.rss").read_text(encoding="utf-8")
     # An aggregator copy: other guids, tracking parameters on the links.
@@ -81,7 +86,8 @@ def test_copies_from_two_sources_fold_into_one_story(desk, tmp_path: Path) -> No
     assert len(changes.article_ids) == 2
 
 
-def test_user_tags_win_over_the_model_across_re_enrichment(desk) -> None:
+def test_user_tags_win_over_the_model_across_re_enrichment(store_desk) -> None:
+    desk = store_desk
     _load_seed(desk)
     art = next(iter(_by_guid(desk).values()))
     model_tag = art["topics"][0] if art["topics"] else None
@@ -102,7 +108,8 @@ def test_user_tags_win_over_the_model_across_re_enrichment(desk) -> None:
         } in after["tags"]
 
 
-def test_rules_at_ingest_and_on_demand(desk) -> None:
+def test_rules_at_ingest_and_on_demand(store_desk) -> None:
+    desk = store_desk
     from desktop.service import UserError
 
     with pytest.raises(UserError, match="regular expression"):

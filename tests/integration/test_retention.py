@@ -1,5 +1,7 @@
 """Retention: old read/archived articles go, flagged ones and the user's tags stay,
-the triage history stays usable, and a purged article never comes back with a fetch."""
+the triage history stays usable, and a purged article never comes back with a fetch.
+
+Every test runs on SQLite and on PostgreSQL (``store_desk``, see tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from desktop.store import retention
+from desktop.store import dialect, retention
 from desktop.timeutil import to_iso, utcnow
 from tests.support.factories import add_source, entry, ingest
 
@@ -20,7 +22,7 @@ def _age(desk: Any, ids: list[int], days: int) -> None:
     desk.db.write(
         lambda c: c.exec_driver_sql(
             "UPDATE articles SET published = ?, fetched_at = ? "
-            "WHERE id IN (SELECT value FROM json_each(?))",
+            f"WHERE id IN ({dialect.of(c).values()})",
             (when, when, str(list(ids))),
         )
     )
@@ -32,7 +34,8 @@ def _ids(desk: Any) -> set[int]:
     }
 
 
-def test_purge_keeps_flagged_user_tagged_unread_and_recent(desk: Any) -> None:
+def test_purge_keeps_flagged_user_tagged_unread_and_recent(store_desk: Any) -> None:
+    desk = store_desk
     src = add_source(desk, "https://example.org/feed", "Example")
     ids = ingest(desk, src, [entry(f"k{n}") for n in range(10)])
     old, recent = ids[:8], ids[8:]
@@ -76,7 +79,8 @@ def test_purge_keeps_flagged_user_tagged_unread_and_recent(desk: Any) -> None:
     assert desk.article(old[0])["flagged"] is True
 
 
-def test_pending_tag_undo_protects_its_articles(desk: Any) -> None:
+def test_pending_tag_undo_protects_its_articles(store_desk: Any) -> None:
+    desk = store_desk
     src = add_source(desk, "https://example.org/feed2", "Example 2")
     ids = ingest(desk, src, [entry(f"t{n}") for n in range(3)])
     _age(desk, ids, 60)
@@ -89,7 +93,8 @@ def test_pending_tag_undo_protects_its_articles(desk: Any) -> None:
     assert "temp" in desk.article(ids[0])["topics"]
 
 
-def test_batches_and_disabled(desk: Any) -> None:
+def test_batches_and_disabled(store_desk: Any) -> None:
+    desk = store_desk
     src = add_source(desk, "https://example.org/feed3", "Example 3")
     ids = ingest(desk, src, [entry(f"b{n}") for n in range(25)])
     _age(desk, ids, 100)
@@ -100,7 +105,10 @@ def test_batches_and_disabled(desk: Any) -> None:
     assert _ids(desk) == set()
 
 
-def test_purged_articles_do_not_come_back_on_the_next_fetch(desk: Any, feed_server: Any) -> None:
+def test_purged_articles_do_not_come_back_on_the_next_fetch(
+    store_desk: Any, feed_server: Any
+) -> None:
+    desk = store_desk
     feed_server.add("/feed.xml", FEED.read_bytes(), content_type="application/rss+xml")
     src = add_source(desk, feed_server.url("/feed.xml"), "Index")
     first = asyncio.run(desk.refresh([src], pool="thread"))
