@@ -74,6 +74,15 @@ def ensure(conn: Any, name: str) -> int:
     found = person_id(conn, name)
     if found is not None:
         return found
+    if conn.dialect.name == "postgresql":
+        # Another client may be ingesting: its articles, not yet committed, would get
+        # no row for this person (its insert saw no such person) and lie above the
+        # backfill's ``top``. Wait for such transactions (they hold ROW SHARE, see
+        # ingest.write_entries) and hold new ones back until this person exists.
+        conn.exec_driver_sql("LOCK TABLE people IN EXCLUSIVE MODE")
+        found = person_id(conn, name)
+        if found is not None:
+            return found
     top = conn.exec_driver_sql("SELECT max(id) FROM articles").scalar()
     return int(
         conn.exec_driver_sql(

@@ -196,6 +196,46 @@ def test_a_new_person_gets_every_article(data_paths, database) -> None:
         assert names == ["alice", "carol"]
 
 
+def test_a_person_created_during_an_ingest_gets_its_articles(pg_url: str, data_paths) -> None:
+    """PostgreSQL, several clients: an ingest transaction still open while a new person
+    is created (its insert saw no such person; its ids lie above the backfill's start)
+    must not leave that person without rows. Creating the person waits for it."""
+    import threading
+    import time
+
+    from desktop.store.ingest import write_entries
+    from desktop.timeutil import now_iso
+
+    with Newsdesk.open(data_paths, pg_url, user="alice") as alice:
+        sid = add_source(alice)
+        ingest(alice, sid, [entry("old")])
+        with alice.db._engine.connect() as conn:  # another client's fetch, mid-transaction
+            tx = conn.begin()
+            new_id = write_entries(conn, sid, [entry("in-flight")], now_iso()).new_ids[0]
+            made: list[Database] = []
+            maker = threading.Thread(target=lambda: made.append(Database(pg_url, user="zoe")))
+            maker.start()
+            time.sleep(0.5)
+            waited = maker.is_alive()  # creating zoe waits for the open ingest
+            tx.commit()
+        maker.join(30)
+        assert waited and made
+        zoe = made[0]
+        try:
+            rows = zoe.read(
+                lambda c: [
+                    r[0]
+                    for r in c.exec_driver_sql(
+                        "SELECT article_id FROM triage WHERE person_id = ? ORDER BY 1",
+                        (zoe.person_id,),
+                    )
+                ]
+            )
+        finally:
+            zoe.close()
+        assert new_id in rows and len(rows) == 2
+
+
 def test_backfill_runs_in_resumable_batches(tmp_path: Path) -> None:
     path = tmp_path / "n.sqlite3"
     with Database(path, user="alice") as db:
