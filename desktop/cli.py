@@ -559,6 +559,7 @@ def cmd_sync(app: Any, args: argparse.Namespace) -> int:
                 "sent": r.pushed,
                 "waiting": r.pending,
                 "conflicts": r.conflicts,
+                "dropped": r.dropped,
                 "error": r.error,
                 "seconds": round(r.seconds, 3),
             }

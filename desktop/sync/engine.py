@@ -56,6 +56,8 @@ class SyncReport:
     pending: int = 0
     """Local changes still waiting for the server after this sync."""
     skipped: int = 0
+    dropped: int = 0
+    """Local changes given up because the server no longer has the item."""
     error: str | None = None
     seconds: float = 0.0
 
@@ -72,6 +74,8 @@ class SyncReport:
         )
         if self.conflicts:
             text += f", {self.conflicts} conflicts settled"
+        if self.dropped:
+            text += f", {self.dropped} changes to items gone from the server dropped"
         if self.error:
             text += f"; failed: {self.error}"
         return text
@@ -160,9 +164,15 @@ class SyncEngine:
             groups.setdefault((p.field, p.value), []).append(p)
         for (name, value), group in groups.items():
             try:
-                await client.push(name, bool(value), [p.remote_id for p in group])
+                gone = await client.push(name, bool(value), [p.remote_id for p in group])
             except SyncError as exc:
                 await self.db.write_async(store.mark_failed, group, str(exc))
                 raise
-            await self.db.write_async(store.mark_pushed, group)
-            report.pushed += len(group)
+            sent = [p for p in group if p.remote_id not in gone]
+            await self.db.write_async(store.mark_pushed, sent)
+            if gone:  # deleted on the server: nothing to send them to (the local state stays)
+                await self.db.write_async(
+                    store.drop_pending, [p for p in group if p.remote_id in gone]
+                )
+                report.dropped += len(group) - len(sent)
+            report.pushed += len(sent)

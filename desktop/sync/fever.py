@@ -14,7 +14,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from desktop.sync.http import ApiHttp
-from desktop.sync.model import AuthError, RemoteFeed, RemoteItem, RemoteStates, Sink, SyncError
+from desktop.sync.model import (
+    AuthError,
+    GoneError,
+    RemoteFeed,
+    RemoteItem,
+    RemoteStates,
+    Sink,
+    SyncError,
+)
 
 PAGE = 50
 """Items per ``items`` answer (fixed by the Fever API)."""
@@ -110,17 +118,22 @@ class FeverClient:
     async def change_times(self, remote_ids: list[str]) -> dict[str, datetime]:
         return {}
 
-    async def push(self, field: str, value: bool, remote_ids: list[str]) -> None:
+    async def push(self, field: str, value: bool, remote_ids: list[str]) -> set[str]:
         status = {"read": ("read", "unread"), "flagged": ("saved", "unsaved")}[field][
             0 if value else 1
         ]
         gate = asyncio.Semaphore(self.concurrency)
+        gone: set[str] = set()
 
         async def one(remote_id: str) -> None:
             async with gate:
-                await self._call("", mark="item", **{"as": status, "id": remote_id})
+                try:
+                    await self._call("", mark="item", **{"as": status, "id": remote_id})
+                except GoneError:  # deleted on the server (coldsweat answers 404)
+                    gone.add(remote_id)
 
         await asyncio.gather(*(one(i) for i in remote_ids))
+        return gone
 
     async def aclose(self) -> None:
         await self.http.aclose()

@@ -173,7 +173,8 @@ class GReaderClient:
                     out[short_id(str(raw["id"]))] = datetime.fromtimestamp(int(stamp), UTC)
         return out
 
-    async def push(self, field: str, value: bool, remote_ids: list[str]) -> None:
+    async def push(self, field: str, value: bool, remote_ids: list[str]) -> set[str]:
+        """One ``edit-tag`` per batch; unknown ids are the server's to ignore (no gone set)."""
         tag = READ if field == "read" else STARRED
         for k in range(0, len(remote_ids), CONTENTS_BATCH):
             form = [("a" if value else "r", tag)]
@@ -181,6 +182,7 @@ class GReaderClient:
             response = await self._post("edit-tag", form)
             if response.text.strip() != "OK":
                 raise SyncError(f"{self.url}: edit-tag answered {response.text[:40]!r}")
+        return set()
 
     async def aclose(self) -> None:
         await self.http.aclose()

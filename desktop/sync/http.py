@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from desktop.sources.http import USER_AGENT
-from desktop.sync.model import AuthError, SyncError
+from desktop.sync.model import AuthError, GoneError, SyncError
 
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
@@ -40,6 +40,8 @@ class ApiHttp:
             raise AuthError(
                 f"{self.base_url}: the server refused the login ({response.status_code})"
             )
+        if response.status_code in (404, 410):
+            raise GoneError(f"{self.base_url}: the server answered HTTP {response.status_code}")
         if response.status_code >= 400:
             raise SyncError(f"{self.base_url}: the server answered HTTP {response.status_code}")
         return response

@@ -18,6 +18,10 @@ class AuthError(SyncError):
     """The server rejected the login."""
 
 
+class GoneError(SyncError):
+    """The server no longer has what was asked for (HTTP 404 or 410)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     """One login on a feed server (the password stays in the keyring)."""
@@ -96,6 +100,9 @@ class SyncClient(Protocol):
 
     async def change_times(self, remote_ids: list[str]) -> dict[str, datetime]: ...
 
-    async def push(self, field: str, value: bool, remote_ids: list[str]) -> None: ...
+    async def push(self, field: str, value: bool, remote_ids: list[str]) -> set[str]:
+        """Send one change for ``remote_ids``; returns those the server no longer has
+        (their change can never be sent). Any other failure raises SyncError."""
+        ...
 
     async def aclose(self) -> None: ...

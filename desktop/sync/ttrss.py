@@ -120,7 +120,8 @@ class TtrssClient:
     async def change_times(self, remote_ids: list[str]) -> dict[str, datetime]:
         return {}
 
-    async def push(self, field: str, value: bool, remote_ids: list[str]) -> None:
+    async def push(self, field: str, value: bool, remote_ids: list[str]) -> set[str]:
+        """``updateArticle`` per page; tt-rss skips ids it does not have (no gone set)."""
         if field == "read":
             mode, which = (0 if value else 1), FIELD_UNREAD
         else:
@@ -132,6 +133,7 @@ class TtrssClient:
                 mode=mode,
                 field=which,
             )
+        return set()
 
     async def aclose(self) -> None:
         if self._sid is not None:

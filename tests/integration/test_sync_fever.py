@@ -236,3 +236,29 @@ def test_new_items_arrive_on_the_next_sync(coldsweat: Coldsweat, synced: Any) ->
     report = _sync(engine)
     assert report.new_ids == [] and report.pushed == 0
     assert db.read(lambda c: c.exec_driver_sql("SELECT count(*) FROM articles").scalar()) == before
+
+
+def test_a_change_to_an_item_gone_from_the_server_does_not_block_the_rest(
+    coldsweat: Coldsweat, synced: Any
+) -> None:
+    """coldsweat answers 404 for an item it no longer has: that change leaves the queue
+    (the local flag stays), and the other changes are still sent, this sync and later."""
+    db, engine = synced
+    gone_article, kept_id = _article(db, 7), 8
+    db.write(  # the server deleted item 7: it now knows no such id
+        lambda c: c.exec_driver_sql(
+            "UPDATE remote_items SET remote_id = '999999' WHERE article_id = ?", (gone_article,)
+        )
+    )
+    db.write(lambda c: actions.set_state(c, [gone_article], "flag"))
+    db.write(lambda c: actions.set_state(c, [_article(db, kept_id)], "flag"))
+    report = _sync(engine)
+    assert report.dropped == 1 and report.pending == 0
+    assert kept_id in coldsweat.ids("saved_item_ids")
+    flagged = db.read(
+        lambda c: c.exec_driver_sql(
+            "SELECT flagged FROM triage WHERE article_id = ?", (gone_article,)
+        ).scalar()
+    )
+    assert flagged == 1  # a flag is never lost here
+    assert _sync(engine).dropped == 0  # nothing left to retry
