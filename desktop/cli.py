@@ -626,10 +626,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.data_dir:
         os.environ.setdefault("NEWSDESK_DATA_DIR", str(Path(args.data_dir).expanduser()))
     if args.user is not None:
-        if not args.user.strip():
-            _err("--user needs a name")
+        from desktop.store.people import ENV_USER, resolve_user
+
+        try:
+            os.environ[ENV_USER] = resolve_user(args.user)  # the window and child processes
+        except ValueError as exc:
+            _err(str(exc))
             return EXIT_ERROR
-        os.environ["NEWSDESK_USER"] = args.user.strip()  # the window and child processes
     if args.command is None:
         from desktop.paths import resolve_data_dir, resolve_database
 

@@ -136,7 +136,7 @@ def write_entries(
     """Upsert ``entries`` of one source; create triage rows (one per person) for new articles."""
     if not entries:
         return IngestResult([], 0, 0)
-    if conn.dialect.name == "postgresql":
+    if dialect.of(conn).name == "postgresql":
         # a person being created (people.ensure) waits for this transaction, and this
         # one waits for it: the new articles get that person's rows one way or the other
         conn.exec_driver_sql("LOCK TABLE people IN ROW SHARE MODE")

@@ -74,7 +74,7 @@ def ensure(conn: Any, name: str) -> int:
     found = person_id(conn, name)
     if found is not None:
         return found
-    if conn.dialect.name == "postgresql":
+    if dialect.of(conn).name == "postgresql":
         # Another client may be ingesting: its articles, not yet committed, would get
         # no row for this person (its insert saw no such person) and lie above the
         # backfill's ``top``. Wait for such transactions (they hold ROW SHARE, see

@@ -391,18 +391,9 @@ def drop_pending(conn: Any, rows: list[Pending]) -> None:
     """The server no longer has these items: their queued changes leave the outbox and
     the articles stop being the server's (kept here as local articles, state and all:
     an item absent from the server would otherwise read as "unflagged there")."""
-    conn.exec_driver_sql(
-        "DELETE FROM outbox WHERE id = ? AND value = ? AND changed_at = ?",
-        [(p.id, p.value, p.changed_at) for p in rows],
-    )
-    conn.exec_driver_sql(
-        "DELETE FROM remote_items WHERE article_id = ? AND remote_id = ?",
-        sorted({(p.article_id, p.remote_id) for p in rows}),
-    )
-    conn.exec_driver_sql(
-        "DELETE FROM outbox WHERE article_id = ? AND remote_id = ?",
-        sorted({(p.article_id, p.remote_id) for p in rows}),
-    )
+    items = sorted({(p.article_id, p.remote_id) for p in rows})
+    conn.exec_driver_sql("DELETE FROM outbox WHERE article_id = ? AND remote_id = ?", items)
+    conn.exec_driver_sql("DELETE FROM remote_items WHERE article_id = ? AND remote_id = ?", items)
 
 
 def mark_failed(conn: Any, failed: list[Pending], error: str) -> None:
