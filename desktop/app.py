@@ -176,8 +176,6 @@ def _import_qt_free_modules() -> None:
     """Import the window's Qt-free modules before PySide6: once PySide6 is loaded it
     reads the source of every module imported after it (its ``__feature__`` check),
     which cost ~1-2 ms a module at start-up."""
-    import html  # noqa: F401  (the reading pane's)
-
     import desktop.commands.manage
     import desktop.commands.navigation
     import desktop.commands.registry
