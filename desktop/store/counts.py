@@ -67,7 +67,8 @@ def topic_counts(conn: Any) -> list[tuple[str, int]]:
 
     The shared ``tag_counts`` (machine tags, trigger-kept) less the machine tags on my
     hidden articles, plus what my own words change (``tagging.topic_delta``: my
-    additions where the machine has no such tag, less my removals of machine tags)."""
+    additions where the machine has no such tag, less my removals of machine tags, from
+    the trigger-kept ``user_tag_counts``)."""
     from desktop.store.tagging import topic_delta
 
     join = dialect.of(conn).fixed_join
@@ -209,7 +210,7 @@ def sorted_page(
     expr, nocase = SORTS[sort]
     if nocase:
         expr = d.nocase(expr)
-    clauses, params = _where(q, True, d)
+    clauses, params = _where(q, True, d, conn)
     op = "<" if descending else ">"
     if after is not None:
         clauses.append(f"({expr}, a.id) {op} (?, ?)")
@@ -229,7 +230,7 @@ def sorted_page(
 
 def view_ids(conn: Any, q: ArticleQuery) -> list[int]:
     """Every article id matching ``q`` (no limit): the target of "mark view read"."""
-    clauses, params = _where(q, True, dialect.of(conn))
+    clauses, params = _where(q, True, dialect.of(conn), conn)
     sql = f"SELECT a.id FROM articles a {triage_join(conn)} WHERE {' AND '.join(clauses)}"
     return [r[0] for r in conn.exec_driver_sql(sql, tuple(params)).fetchall()]
 
@@ -268,7 +269,7 @@ def ids_matching(conn: Any, q: ArticleQuery, ids: list[int]) -> set[int]:
     if not ids:
         return set()
     d = dialect.of(conn)
-    clauses, params = _where(q, True, d)
+    clauses, params = _where(q, True, d, conn)
     clauses.append(f"a.id IN ({d.values()})")
     params.append(json.dumps(ids))
     sql = f"SELECT a.id FROM articles a {triage_join(conn)} WHERE {' AND '.join(clauses)}"

@@ -14,7 +14,7 @@ from typing import Any
 from desktop.store import dialect
 from desktop.store.dialect import SQLITE, Dialect
 from desktop.store.people import flagged_by_others, me
-from desktop.store.tagging import TAGGED_BY_SQL, TOPIC_SQL, article_tags, page_tags
+from desktop.store.tagging import TAGGED_BY_SQL, TOPIC_SQL, article_tags, page_tags, topic_clause
 
 VIEWS = ("inbox", "unread", "flagged", "archived", "all")
 
@@ -137,8 +137,12 @@ def fts_drives(conn: Any, q: ArticleQuery) -> bool:
 
 
 def _where(
-    q: ArticleQuery, fts_drive: bool = True, d: Dialect = SQLITE
+    q: ArticleQuery, fts_drive: bool = True, d: Dialect = SQLITE, conn: Any = None
 ) -> tuple[list[str], list[Any]]:
+    """WHERE clauses over ``articles a`` joined to my ``triage t`` for ``q``.
+
+    With ``conn`` a topic filter takes the cheapest exact form for me
+    (``tagging.topic_clause``); without, the general one."""
     if q.view not in _VIEW_SQL:
         raise ValueError(f"unknown view {q.view!r} (one of {', '.join(VIEWS)})")
     clauses = [_VIEW_SQL[q.view]]
@@ -163,8 +167,9 @@ def _where(
         clauses.append("a.source_id IN (SELECT id FROM sources WHERE folder = ?)")
         params.append(q.folder)
     if q.topic:  # my effective tags (desktop.store.tagging)
-        clauses.append(TOPIC_SQL)
-        params.extend([q.topic] * 3)
+        sql, args = topic_clause(conn, q.topic) if conn is not None else (TOPIC_SQL, [q.topic] * 3)
+        clauses.append(sql)
+        params.extend(args)
     if q.flagged_by is not None:
         clauses.append(
             "a.id IN (SELECT f.article_id FROM triage f JOIN people p ON p.id = f.person_id "
@@ -189,7 +194,7 @@ def list_articles(conn: Any, q: ArticleQuery) -> list[ArticleRow]:
     """One page of articles, newest first, after ``q.after``."""
     d = dialect.of(conn)
     drive = fts_drives(conn, q) if q.search and d.has_fts_table else True
-    clauses, params = _where(q, drive, d)
+    clauses, params = _where(q, drive, d, conn)
     if q.after is not None:
         clauses.append("(a.published, a.id) < (?, ?)")
         params.extend(q.after)
@@ -261,7 +266,7 @@ def count_articles(conn: Any, q: ArticleQuery) -> int:
             args.append(q.folder)
         sql = f"SELECT coalesce(sum(n), 0) FROM article_counts WHERE {' AND '.join(where)}"
         return int(conn.exec_driver_sql(sql, tuple(args)).scalar())
-    clauses, params = _where(q, True, d)
+    clauses, params = _where(q, True, d, conn)
     sql = f"SELECT count(*) FROM articles a {triage_join(conn)} WHERE {' AND '.join(clauses)}"
     return int(conn.exec_driver_sql(sql, tuple(params)).scalar())
 

@@ -36,6 +36,32 @@ TOPIC_SQL = (
 row; the tag three times). A person's word and a machine row are each one primary-key
 probe per article, so a list filtered by topic keeps walking the date index."""
 
+MACHINE_TOPIC_SQL = (
+    "EXISTS (SELECT 1 FROM tags g WHERE g.article_id = a.id AND g.tag = ? AND g.removed = 0)"
+)
+MY_ADDITION_SQL = (
+    "EXISTS (SELECT 1 FROM user_tags u WHERE u.article_id = a.id AND u.tag = ? "
+    "AND u.person_id = t.person_id AND u.removed = 0)"
+)
+
+
+def topic_clause(conn: Any, topic: str) -> tuple[str, list[str]]:
+    """The cheapest clause equal to :data:`TOPIC_SQL` for me and ``topic``: without a
+    word of mine on the tag, the machine's rows alone (one probe per article, as
+    before v7); with words but no machine row for it, my additions alone."""
+    mine = conn.exec_driver_sql(
+        "SELECT 1 FROM user_tags WHERE person_id = ? AND tag = ? LIMIT 1", (me(conn), topic)
+    ).fetchone()
+    if mine is None:
+        return MACHINE_TOPIC_SQL, [topic]
+    machine = conn.exec_driver_sql(
+        "SELECT 1 FROM tags WHERE tag = ? AND removed = 0 LIMIT 1", (topic,)
+    ).fetchone()
+    if machine is None:
+        return MY_ADDITION_SQL, [topic]
+    return TOPIC_SQL, [topic] * 3
+
+
 TAGGED_BY_SQL = (
     "a.id IN (SELECT u.article_id FROM user_tags u JOIN people p ON p.id = u.person_id "
     "WHERE p.name = ? AND u.removed = 0)"
@@ -47,20 +73,17 @@ def _ids(ids: Any) -> str:
     return json.dumps(sorted({int(i) for i in ids}))
 
 
-def _machine(conn: Any, ids: list[int]) -> list[Any]:
+def _rows(conn: Any, ids: list[int]) -> list[Any]:
+    """The machine's tags and everyone's words on ``ids``, in one query: (article_id,
+    tag, origin, score, person_id, removed, name); person_id NULL on machine rows."""
+    values = dialect.of(conn).values()
     return conn.exec_driver_sql(
-        "SELECT article_id, tag, origin, score FROM tags "
-        f"WHERE article_id IN ({dialect.of(conn).values()}) AND removed = 0",
-        (_ids(ids),),
-    ).fetchall()
-
-
-def _words(conn: Any, ids: list[int]) -> list[Any]:
-    return conn.exec_driver_sql(
-        "SELECT u.article_id, u.tag, u.person_id, u.removed, p.name FROM user_tags u "
-        "JOIN people p ON p.id = u.person_id "
-        f"WHERE u.article_id IN ({dialect.of(conn).values()}) ORDER BY p.name",
-        (_ids(ids),),
+        "SELECT article_id, tag, origin, score, NULL, 0, NULL FROM tags "
+        f"WHERE article_id IN ({values}) AND removed = 0 "
+        "UNION ALL SELECT u.article_id, u.tag, 'user', NULL, u.person_id, u.removed, p.name "
+        "FROM user_tags u JOIN people p ON p.id = u.person_id "
+        f"WHERE u.article_id IN ({values})",
+        (_ids(ids), _ids(ids)),
     ).fetchall()
 
 
@@ -77,12 +100,12 @@ def page_tags(
         return {}, {}
     person = me(conn)
     machine: dict[int, list[tuple[str, float | None]]] = {}
-    for article_id, tag, _origin, score in _machine(conn, ids):
-        machine.setdefault(int(article_id), []).append((tag, score))
     mine: dict[int, dict[str, int]] = {}
     others: dict[int, dict[str, list[str]]] = {}
-    for article_id, tag, who, removed, name in _words(conn, ids):
-        if int(who) == person:
+    for article_id, tag, _origin, score, who, removed, name in _rows(conn, ids):
+        if who is None:
+            machine.setdefault(int(article_id), []).append((tag, score))
+        elif int(who) == person:
             mine.setdefault(int(article_id), {})[tag] = int(removed)
         elif not removed:
             others.setdefault(int(article_id), {}).setdefault(tag, []).append(name)
@@ -92,7 +115,9 @@ def page_tags(
         added = sorted(t for t, removed in words.items() if not removed)
         rest = [t for t, _ in sorted(machine.get(article_id, []), key=_best_first)]
         topics[article_id] = added + [t for t in rest if t not in words]
-    return topics, {k: dict(sorted(v.items())) for k, v in others.items()}
+    return topics, {
+        k: {t: sorted(names) for t, names in sorted(v.items())} for k, v in others.items()
+    }
 
 
 def article_tags(conn: Any, article_id: int) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
@@ -103,10 +128,20 @@ def article_tags(conn: Any, article_id: int) -> tuple[list[dict[str, Any]], dict
     additions; not removed first, then mine, then best score."""
     person = me(conn)
     entries: dict[str, dict[str, Any]] = {}
-    for _, tag, origin, score in _machine(conn, [article_id]):
-        entries[tag] = {"name": tag, "origin": origin, "score": score, "removed": False, "by": None}
     others: dict[str, list[str]] = {}
-    for _, tag, who, removed, name in _words(conn, [article_id]):
+    rows = _rows(conn, [article_id])
+    for _, tag, origin, score, who, _removed, _name in rows:
+        if who is None:
+            entries[tag] = {
+                "name": tag,
+                "origin": origin,
+                "score": score,
+                "removed": False,
+                "by": None,
+            }
+    for _, tag, _origin, _score, who, removed, name in rows:
+        if who is None:
+            continue
         if int(who) == person:
             entries[tag] = {
                 "name": tag,
@@ -121,24 +156,57 @@ def article_tags(conn: Any, article_id: int) -> tuple[list[dict[str, Any]], dict
         entries.values(),
         key=lambda e: (e["removed"], e["origin"] != "user", *_best_first((e["name"], e["score"]))),
     )
-    return ordered, dict(sorted(others.items()))
+    return ordered, {t: sorted(names) for t, names in sorted(others.items())}
 
 
 def topic_delta(conn: Any) -> dict[str, int]:
     """Tag → what my words change in the count of my visible articles carrying it:
     +1 per addition where the machine has no such tag, -1 per removal of a machine tag.
 
-    Reads only my words (``ix_user_tags_person``), each joined by primary key."""
-    rows = conn.exec_driver_sql(
+    The trigger-kept ``user_tag_counts`` (v7) gives it over all articles, a few rows;
+    the share of my hidden articles is taken off, read from my hidden triage rows."""
+    d = dialect.of(conn)
+    person = me(conn)
+    out = {
+        r[0]: int(r[1])
+        for r in conn.exec_driver_sql(
+            "SELECT tag, n FROM user_tag_counts WHERE person_id = ? AND n != 0", (person,)
+        ).fetchall()
+    }
+    hidden = conn.exec_driver_sql(
         "SELECT u.tag, sum(CASE WHEN u.removed = 0 AND g.article_id IS NULL THEN 1 "
         "WHEN u.removed = 1 AND g.article_id IS NOT NULL THEN -1 ELSE 0 END) "
-        "FROM user_tags u JOIN triage t ON t.article_id = u.article_id "
-        "AND t.person_id = u.person_id "
+        f"FROM triage t {d.fixed_join} user_tags u ON u.article_id = t.article_id "
+        "AND u.person_id = t.person_id "
         "LEFT JOIN tags g ON g.article_id = u.article_id AND g.tag = u.tag AND g.removed = 0 "
-        "WHERE u.person_id = ? AND t.hidden = 0 GROUP BY u.tag",
+        "WHERE t.person_id = ? AND t.hidden = 1 GROUP BY u.tag",
+        (person,),
+    ).fetchall()
+    for tag, n in hidden:
+        out[tag] = out.get(tag, 0) - int(n or 0)
+    return {tag: n for tag, n in out.items() if n}
+
+
+def delta_recount(conn: Any) -> list[tuple[str, int]]:
+    """My ``user_tag_counts`` rows computed from scratch (n != 0, by tag): what the
+    triggers must keep (tests check it)."""
+    rows = conn.exec_driver_sql(
+        "SELECT u.tag, sum(CASE WHEN u.removed = 0 THEN 1 ELSE -1 END) FROM user_tags u "
+        "WHERE u.person_id = ? AND (CASE WHEN u.removed = 0 THEN 1 ELSE 0 END) != "
+        "(SELECT count(*) FROM tags g WHERE g.article_id = u.article_id AND g.tag = u.tag "
+        "AND g.removed = 0) GROUP BY u.tag ORDER BY u.tag",
         (me(conn),),
     ).fetchall()
-    return {r[0]: int(r[1]) for r in rows if r[1]}
+    return [(r[0], int(r[1])) for r in rows if r[1]]
+
+
+def stored_delta(conn: Any) -> list[tuple[str, int]]:
+    """My trigger-kept ``user_tag_counts`` rows (n != 0, by tag)."""
+    rows = conn.exec_driver_sql(
+        "SELECT tag, n FROM user_tag_counts WHERE person_id = ? AND n != 0 ORDER BY tag",
+        (me(conn),),
+    ).fetchall()
+    return [(r[0], int(r[1])) for r in rows]
 
 
 def effective_recount(conn: Any) -> list[tuple[str, int]]:

@@ -60,6 +60,7 @@ def _topic_ids(desk: Newsdesk, topic: str) -> set[int]:
 def _counts_exact(desk: Newsdesk) -> None:
     """The sidebar's topic counts (shared counts + my delta) equal a recount of mine."""
     assert desk.db.read(counts.topic_counts) == desk.db.read(tagging.effective_recount)
+    assert desk.db.read(tagging.stored_delta) == desk.db.read(tagging.delta_recount)
     assert desk.db.read(counts.recount) == desk.db.read(counts.stored_counts)
 
 
@@ -317,6 +318,7 @@ def _check_migrated_v6(alice: Database, bob: Database) -> None:
     for db in (alice, bob):
         assert db.read(counts.recount) == db.read(counts.stored_counts)
         assert db.read(counts.topic_counts) == db.read(tagging.effective_recount)
+        assert db.read(tagging.stored_delta) == db.read(tagging.delta_recount)
     assert dict(alice.read(counts.topic_counts)) == {"economy": 1, "politics": 1, "crypto": 1}
     assert dict(bob.read(counts.topic_counts)) == {"economy": 1, "politics": 1, "ai": 1}
     # alice's old log entries undo her words only, the old "prev" shape included
@@ -330,11 +332,19 @@ def _check_migrated_v6(alice: Database, bob: Database) -> None:
     )
     assert tuple(restored) == ("model", 0.9)  # the machine row the v6 word had replaced
     assert dict(bob.read(counts.topic_counts))["sports"] == 1
+    assert alice.read(tagging.stored_delta) == alice.read(tagging.delta_recount) == []
     assert bob.write(actions.undo) is not None  # bob's ai
     assert _words(bob) == []
     assert alice.write(actions.redo) is not None  # alice removes sports again: her word
     assert _words(alice) == [(1, "sports", "alice", 1)]
     assert dict(bob.read(counts.topic_counts))["sports"] == 1
+    assert alice.read(tagging.stored_delta) == alice.read(tagging.delta_recount) == [("sports", -1)]
+    # purging the article takes its words and machine rows, and their counts, along
+    alice.write(lambda c: c.exec_driver_sql("DELETE FROM articles WHERE id = 1"))
+    for db in (alice, bob):
+        assert db.read(tagging.stored_delta) == db.read(tagging.delta_recount) == []
+        assert db.read(counts.topic_counts) == db.read(tagging.effective_recount)
+        assert db.read(counts.recount) == db.read(counts.stored_counts)
 
 
 def test_release_v6_file_migrates_every_word(tmp_path: Path) -> None:
