@@ -75,13 +75,14 @@ def _ids(ids: Any) -> str:
 
 def _rows(conn: Any, ids: list[int]) -> list[Any]:
     """The machine's tags and everyone's words on ``ids``, in one query: (article_id,
-    tag, origin, score, person_id, removed, name); person_id NULL on machine rows."""
+    tag, origin, score, person_id, removed, name, rank); person_id NULL on machine
+    rows; ``rank``: a machine row's score, -1 for none (to order by)."""
     values = dialect.of(conn).values()
     return conn.exec_driver_sql(
-        "SELECT article_id, tag, origin, score, NULL, 0, NULL FROM tags "
+        "SELECT article_id, tag, origin, score, NULL, 0, NULL, coalesce(score, -1.0) FROM tags "
         f"WHERE article_id IN ({values}) AND removed = 0 "
-        "UNION ALL SELECT u.article_id, u.tag, 'user', NULL, u.person_id, u.removed, p.name "
-        "FROM user_tags u JOIN people p ON p.id = u.person_id "
+        "UNION ALL SELECT u.article_id, u.tag, 'user', NULL, u.person_id, u.removed, p.name, "
+        "NULL FROM user_tags u JOIN people p ON p.id = u.person_id "
         f"WHERE u.article_id IN ({values})",
         (_ids(ids), _ids(ids)),
     ).fetchall()
@@ -99,22 +100,25 @@ def page_tags(
     if not ids:
         return {}, {}
     person = me(conn)
-    machine: dict[int, list[tuple[str, float | None]]] = {}
+    machine: dict[int, list[tuple[float, str]]] = {}
     mine: dict[int, dict[str, int]] = {}
     others: dict[int, dict[str, list[str]]] = {}
-    for article_id, tag, _origin, score, who, removed, name in _rows(conn, ids):
+    for article_id, tag, _origin, _score, who, removed, name, rank in _rows(conn, ids):
         if who is None:
-            machine.setdefault(int(article_id), []).append((tag, score))
-        elif int(who) == person:
-            mine.setdefault(int(article_id), {})[tag] = int(removed)
+            machine.setdefault(article_id, []).append((-rank, tag))
+        elif who == person:
+            mine.setdefault(article_id, {})[tag] = removed
         elif not removed:
-            others.setdefault(int(article_id), {}).setdefault(tag, []).append(name)
+            others.setdefault(article_id, {}).setdefault(tag, []).append(name)
     topics: dict[int, list[str]] = {}
     for article_id in {int(i) for i in ids}:
-        words = mine.get(article_id, {})
-        added = sorted(t for t, removed in words.items() if not removed)
-        rest = [t for t, _ in sorted(machine.get(article_id, []), key=_best_first)]
-        topics[article_id] = added + [t for t in rest if t not in words]
+        words = mine.get(article_id)
+        ranked = machine.get(article_id)
+        rest = [t for _, t in sorted(ranked)] if ranked else []  # best first
+        if words:
+            added = sorted(t for t, removed in words.items() if not removed)
+            rest = added + [t for t in rest if t not in words]
+        topics[article_id] = rest
     return topics, {
         k: {t: sorted(names) for t, names in sorted(v.items())} for k, v in others.items()
     }
@@ -130,7 +134,7 @@ def article_tags(conn: Any, article_id: int) -> tuple[list[dict[str, Any]], dict
     entries: dict[str, dict[str, Any]] = {}
     others: dict[str, list[str]] = {}
     rows = _rows(conn, [article_id])
-    for _, tag, origin, score, who, _removed, _name in rows:
+    for _, tag, origin, score, who, _removed, _name, _rank in rows:
         if who is None:
             entries[tag] = {
                 "name": tag,
@@ -139,10 +143,10 @@ def article_tags(conn: Any, article_id: int) -> tuple[list[dict[str, Any]], dict
                 "removed": False,
                 "by": None,
             }
-    for _, tag, _origin, _score, who, removed, name in rows:
+    for _, tag, _origin, _score, who, removed, name, _rank in rows:
         if who is None:
             continue
-        if int(who) == person:
+        if who == person:
             entries[tag] = {
                 "name": tag,
                 "origin": "user",
