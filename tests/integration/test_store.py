@@ -212,9 +212,7 @@ def test_release_fixture_databases_open(tmp_path: Path) -> None:
                 ).scalar()
             )
             assert flagged > 0
-            words = db.read(
-                lambda c: c.exec_driver_sql("SELECT count(*) FROM user_tags").scalar()
-            )
+            words = db.read(lambda c: c.exec_driver_sql("SELECT count(*) FROM user_tags").scalar())
             assert words > 0  # v7: the user's tag words moved out of ``tags``
             left = db.read(
                 lambda c: c.exec_driver_sql(
