@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--source", type=int, action="append", default=[], metavar="ID")
     ls.add_argument("--search", metavar="TEXT")
     ls.add_argument("--flagged-by", metavar="NAME", help="only what this person flagged")
+    ls.add_argument(
+        "--tagged-by", metavar="NAME", help="only what this person added a tag to (any tag)"
+    )
     ls.add_argument("--limit", type=int, default=50)
     ls.add_argument("--json", action="store_true")
 
@@ -94,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     group = m.add_mutually_exclusive_group(required=True)
     for flag in ("read", "unread", "flag", "unflag", "archive", "unarchive"):
         group.add_argument(f"--{flag}", dest="action", action="store_const", const=flag)
+
+    tg = sub.add_parser("tag", help="add or remove a tag as your own word (undoable)")
+    tg.add_argument("ids", type=int, nargs="+", metavar="ID")
+    tag_group = tg.add_mutually_exclusive_group(required=True)
+    tag_group.add_argument("--add", metavar="NAME")
+    tag_group.add_argument("--remove", metavar="NAME")
 
     sub.add_parser("undo", help="undo the last triage action (bulk ones whole)")
     sub.add_parser("redo", help="redo the last undone triage action")
@@ -302,6 +311,7 @@ def cmd_list(app: Any, args: argparse.Namespace) -> int:
         search=args.search,
         limit=max(1, args.limit),
         flagged_by=args.flagged_by,
+        tagged_by=args.tagged_by,
     )
     rows = app.list_articles(q)
     if args.json:
@@ -311,6 +321,8 @@ def cmd_list(app: Any, args: argparse.Namespace) -> int:
         state = ("*" if r.flagged else " ") + (" " if r.read else "N")
         tags = f" [{', '.join(r.topics)}]" if r.topics else ""
         others = f" (flagged by {', '.join(r.flagged_by)})" if r.flagged_by else ""
+        if r.tagged_by:
+            others += " {" + _tagged_by_text(r.tagged_by) + "}"
         print(
             f"{r.id:>7} {state} {r.published[:16]} {r.language or '---':<3} "
             f"{r.title[:80]}  — {r.source}{tags}{others}"
@@ -335,8 +347,30 @@ def cmd_show(app: Any, args: argparse.Namespace) -> int:
         print(detail["url"])
     if detail["flagged_by"]:
         print(f"Flagged by {', '.join(detail['flagged_by'])}")
+    if detail["tagged_by"]:
+        print(f"Tagged by others: {_tagged_by_text(detail['tagged_by'])}")
     print()
     print(detail["text"])
+    return EXIT_OK
+
+
+def _tagged_by_text(tagged_by: dict[str, list[str]]) -> str:
+    """``crypto — alice, bob; ai — carol`` (others' additions, attributed)."""
+    return "; ".join(f"{tag} — {', '.join(names)}" for tag, names in tagged_by.items())
+
+
+def cmd_tag(app: Any, args: argparse.Namespace) -> int:
+    missing = set(args.ids) - app.existing_ids(args.ids)
+    if missing:
+        _err(f"no such article: {', '.join(map(str, sorted(missing)))}")
+        return EXIT_ERROR
+    present = args.add is not None
+    name = (args.add if present else args.remove).strip()
+    if not name:
+        _err("empty tag name")
+        return EXIT_ERROR
+    changes = app.tag(args.ids, name, present)
+    print(f"{'tag' if present else 'untag'} {name}: {len(changes.article_ids)} changed")
     return EXIT_OK
 
 
@@ -608,6 +642,7 @@ COMMANDS = {
     "list": cmd_list,
     "show": cmd_show,
     "mark": cmd_mark,
+    "tag": cmd_tag,
     "undo": cmd_undo,
     "redo": cmd_undo,
     "enrich": cmd_enrich,

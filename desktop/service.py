@@ -282,7 +282,8 @@ class Newsdesk:
         return self.db.write(work)
 
     def tag(self, ids: Iterable[int], tag: str, present: bool = True) -> Changes:
-        """Add or remove a user tag (the user's word wins over every model and rule)."""
+        """Add or remove a tag as this person's own word (it wins over every model and
+        rule for them; others see an addition attributed, see ``store.tagging``)."""
         ids = [int(i) for i in ids]
         return self.db.write(lambda c: actions.set_user_tag(c, ids, tag, present))
 

@@ -325,9 +325,12 @@ _TRIAGE_SQL = (
     "VALUES (?,?,?,?,?,{person})"
 )
 _TAG_SQL = (
-    "INSERT INTO tags (article_id, tag, origin, score, removed, created_at, person_id) "
-    "VALUES (?,?,?,?,?,?,?)"
+    "INSERT INTO tags (article_id, tag, origin, score, removed, created_at) VALUES (?,?,?,?,?,?)"
 )
+_USER_TAG_SQL = (
+    "INSERT INTO user_tags (article_id, tag, person_id, removed, created_at) VALUES (?,?,?,?,?)"
+)
+"""Since schema v7 the machine's tags and the user's words live apart (store.tagging)."""
 
 
 def _raw(conn: Any) -> Any:
@@ -375,8 +378,10 @@ def generate(
                 raw.executemany(_ARTICLE_SQL, batch["articles"])
                 # the state is the generating user's (the person the store was opened for)
                 raw.executemany(_TRIAGE_SQL.format(person=int(person)), batch["triage"])
+                raw.executemany(_TAG_SQL, [t for t in batch["tags"] if t[2] != "user"])
                 raw.executemany(
-                    _TAG_SQL, [(*t, person if t[2] == "user" else None) for t in batch["tags"]]
+                    _USER_TAG_SQL,
+                    [(t[0], t[1], person, t[4], t[5]) for t in batch["tags"] if t[2] == "user"],
                 )
 
             db.write(load)

@@ -63,17 +63,26 @@ def language_counts(conn: Any) -> list[tuple[str, int]]:
 
 
 def topic_counts(conn: Any) -> list[tuple[str, int]]:
-    """Topics present, most articles first (hidden articles left out)."""
+    """My effective topics present, most articles first (hidden articles left out).
+
+    The shared ``tag_counts`` (machine tags, trigger-kept) less the machine tags on my
+    hidden articles, plus what my own words change (``tagging.topic_delta``: my
+    additions where the machine has no such tag, less my removals of machine tags, from
+    the trigger-kept ``user_tag_counts``)."""
+    from desktop.store.tagging import topic_delta
+
     join = dialect.of(conn).fixed_join
+    delta = topic_delta(conn)
     hidden = dict(
         conn.exec_driver_sql(
             f"SELECT g.tag, count(*) FROM triage t {join} tags g ON g.article_id = t.article_id "
             f"WHERE t.person_id = {me(conn)} AND t.hidden = 1 AND g.removed = 0 GROUP BY g.tag"
         ).fetchall()
     )
+    machine = dict(conn.exec_driver_sql("SELECT tag, n FROM tag_counts").fetchall())
     rows = [
-        (tag, n - hidden.get(tag, 0))
-        for tag, n in conn.exec_driver_sql("SELECT tag, n FROM tag_counts").fetchall()
+        (tag, machine.get(tag, 0) - hidden.get(tag, 0) + delta.get(tag, 0))
+        for tag in machine.keys() | delta.keys()
     ]
     rows = [r for r in rows if r[1] > 0]
     rows.sort(key=lambda r: (-r[1], r[0]))
@@ -83,6 +92,7 @@ def topic_counts(conn: Any) -> list[tuple[str, int]]:
 def recount(conn: Any) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The counts recomputed from scratch, as (article_counts rows, tag_counts rows) with
     n > 0, sorted: what the trigger-kept tables must hold (tests and benchmarks check it).
+    ``tag_counts`` counts the shared machine tags (v7: users' words live in ``user_tags``).
 
     Article counts are those of the person ``conn`` acts for."""
     articles = conn.exec_driver_sql(
@@ -200,7 +210,7 @@ def sorted_page(
     expr, nocase = SORTS[sort]
     if nocase:
         expr = d.nocase(expr)
-    clauses, params = _where(q, True, d)
+    clauses, params = _where(q, True, d, conn)
     op = "<" if descending else ">"
     if after is not None:
         clauses.append(f"({expr}, a.id) {op} (?, ?)")
@@ -220,7 +230,7 @@ def sorted_page(
 
 def view_ids(conn: Any, q: ArticleQuery) -> list[int]:
     """Every article id matching ``q`` (no limit): the target of "mark view read"."""
-    clauses, params = _where(q, True, dialect.of(conn))
+    clauses, params = _where(q, True, dialect.of(conn), conn)
     sql = f"SELECT a.id FROM articles a {triage_join(conn)} WHERE {' AND '.join(clauses)}"
     return [r[0] for r in conn.exec_driver_sql(sql, tuple(params)).fetchall()]
 
@@ -259,7 +269,7 @@ def ids_matching(conn: Any, q: ArticleQuery, ids: list[int]) -> set[int]:
     if not ids:
         return set()
     d = dialect.of(conn)
-    clauses, params = _where(q, True, d)
+    clauses, params = _where(q, True, d, conn)
     clauses.append(f"a.id IN ({d.values()})")
     params.append(json.dumps(ids))
     sql = f"SELECT a.id FROM articles a {triage_join(conn)} WHERE {' AND '.join(clauses)}"

@@ -1,8 +1,9 @@
 """Writer side of enrichment: columns, machine tags, story folding, rules.
 
 Machine tags (origin 'model', 'feed', 'rule') are replaced on every
-enrichment; a user's tag row (added or removed) is never touched, so the
-user's word always wins.
+enrichment. They live in ``tags``; every person's words live in ``user_tags``
+(schema v7, ``desktop.store.tagging``) and are never touched here, so a
+user's word always wins for that user while the machine's opinion is kept.
 """
 
 from __future__ import annotations
@@ -201,7 +202,9 @@ def rule_matches(
 ) -> tuple[int, dict[str, list[int]]]:
     """Evaluate ``rules`` over the next ``limit`` stored articles after ``after_id``.
 
-    Adds rule tags (never over a user's tag row) and returns the last id seen
+    Adds rule tags (machine rows; users' words are elsewhere and win for their
+    person). Rules are shared: they see the machine's tags plus every person's
+    additions (nobody's removals). Returns the last id seen
     and, per state action ('flag', 'archive', 'read', 'hide'), the matching ids,
     for the caller to apply as undoable triage actions.
     """
@@ -211,7 +214,9 @@ def rule_matches(
     rows = conn.exec_driver_sql(
         "SELECT a.id, a.title, a.text, s.title, a.source_id, s.folder, a.language, a.url, "
         f"a.author, (SELECT {d.group_concat('tag', d.chr(31))} FROM tags g "
-        "           WHERE g.article_id = a.id AND g.removed = 0) "
+        "           WHERE g.article_id = a.id AND g.removed = 0), "
+        f"(SELECT {d.group_concat('tag', d.chr(31))} FROM user_tags u "
+        "           WHERE u.article_id = a.id AND u.removed = 0) "
         "FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id > ? "
         "ORDER BY a.id LIMIT ?",
         (after_id, limit),
@@ -228,7 +233,7 @@ def rule_matches(
             language=r[6] or "",
             url=r[7] or "",
             author=r[8] or "",
-            topics=set(r[9].split("\x1f")) if r[9] else set(),
+            topics={t for col in (r[9], r[10]) if col for t in col.split("\x1f")},
         )
         outcome = rules.apply(facts)
         if not outcome.matched:

@@ -92,7 +92,19 @@ class Tag(SQLModel, table=True):
     removed: bool = False
     created_at: str
     person_id: int | None = None
-    """Who set a user tag (None for feed, rule and model tags)."""
+    """Always None since v7 (this table holds machine tags only; see ``UserTag``)."""
+
+
+class UserTag(SQLModel, table=True):
+    """One person's word on one article's tag (v7): added (removed False) or removed."""
+
+    __tablename__ = "user_tags"
+
+    article_id: int = Field(primary_key=True, foreign_key="articles.id")
+    tag: str = Field(primary_key=True)
+    person_id: int = Field(primary_key=True, foreign_key="people.id")
+    removed: bool = False
+    created_at: str
 
 
 class StoryKey(SQLModel, table=True):

@@ -1,10 +1,12 @@
 """People: whose triage state a connection reads and writes.
 
-Sources, articles, stories, tags and model labels are shared; read, flagged,
-archived and hidden live in ``triage`` per ``(article_id, person_id)``, and
-the undo log is per person. A :class:`~desktop.store.database.Database` is
-opened for one person: it puts that person's id on every connection it hands
-out (``conn.info["person_id"]``), and store code asks :func:`me`.
+Sources, articles, stories, the machine's tags and model labels are shared;
+read, flagged, archived and hidden live in ``triage`` per ``(article_id,
+person_id)``, a person's tag words in ``user_tags`` (``store.tagging``:
+others see their additions attributed), and the undo log is per person. A
+:class:`~desktop.store.database.Database` is opened for one person: it puts
+that person's id on every connection it hands out (``conn.info["person_id"]``),
+and store code asks :func:`me`.
 
 Every person has a triage row for every article: ingest writes one per
 person (the ``people`` table is tiny), and a person seen for the first time

@@ -14,6 +14,7 @@ from typing import Any
 from desktop.store import dialect
 from desktop.store.dialect import SQLITE, Dialect
 from desktop.store.people import flagged_by_others, me
+from desktop.store.tagging import TAGGED_BY_SQL, TOPIC_SQL, article_tags, page_tags, topic_clause
 
 VIEWS = ("inbox", "unread", "flagged", "archived", "all")
 
@@ -37,6 +38,8 @@ class ArticleQuery:
     include_hidden: bool = False
     flagged_by: str | None = None
     """Only articles this person (by name) flagged, whoever is looking."""
+    tagged_by: str | None = None
+    """Only articles this person (by name) added a tag to, whoever is looking."""
 
 
 @dataclass(slots=True)
@@ -59,6 +62,8 @@ class ArticleRow:
     folder: str | None = None
     flagged_by: list[str] = field(default_factory=list)
     """Names of the *other* people who flagged it (``flagged`` is mine)."""
+    tagged_by: dict[str, list[str]] = field(default_factory=dict)
+    """Tag → names of the *other* people who added it (``topics`` are mine)."""
 
     @classmethod
     def from_row(cls, r: Any) -> ArticleRow:
@@ -86,6 +91,7 @@ class ArticleRow:
             "flagged": self.flagged,
             "archived": self.archived,
             "flagged_by": self.flagged_by,
+            "tagged_by": self.tagged_by,
         }
 
 
@@ -131,8 +137,12 @@ def fts_drives(conn: Any, q: ArticleQuery) -> bool:
 
 
 def _where(
-    q: ArticleQuery, fts_drive: bool = True, d: Dialect = SQLITE
+    q: ArticleQuery, fts_drive: bool = True, d: Dialect = SQLITE, conn: Any = None
 ) -> tuple[list[str], list[Any]]:
+    """WHERE clauses over ``articles a`` joined to my ``triage t`` for ``q``.
+
+    With ``conn`` a topic filter takes the cheapest exact form for me
+    (``tagging.topic_clause``); without, the general one."""
     if q.view not in _VIEW_SQL:
         raise ValueError(f"unknown view {q.view!r} (one of {', '.join(VIEWS)})")
     clauses = [_VIEW_SQL[q.view]]
@@ -156,18 +166,19 @@ def _where(
     if q.folder is not None:
         clauses.append("a.source_id IN (SELECT id FROM sources WHERE folder = ?)")
         params.append(q.folder)
-    if q.topic:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM tags g WHERE g.article_id = a.id AND g.tag = ? "
-            "AND g.removed = 0)"
-        )
-        params.append(q.topic)
+    if q.topic:  # my effective tags (desktop.store.tagging)
+        sql, args = topic_clause(conn, q.topic) if conn is not None else (TOPIC_SQL, [q.topic] * 3)
+        clauses.append(sql)
+        params.extend(args)
     if q.flagged_by is not None:
         clauses.append(
             "a.id IN (SELECT f.article_id FROM triage f JOIN people p ON p.id = f.person_id "
             "WHERE p.name = ? AND f.flagged = 1)"
         )
         params.append(q.flagged_by)
+    if q.tagged_by is not None:
+        clauses.append(TAGGED_BY_SQL)
+        params.append(q.tagged_by)
     if q.search:
         match = d.search_param(q.search)
         if match is None:
@@ -183,7 +194,7 @@ def list_articles(conn: Any, q: ArticleQuery) -> list[ArticleRow]:
     """One page of articles, newest first, after ``q.after``."""
     d = dialect.of(conn)
     drive = fts_drives(conn, q) if q.search and d.has_fts_table else True
-    clauses, params = _where(q, drive, d)
+    clauses, params = _where(q, drive, d, conn)
     if q.after is not None:
         clauses.append("(a.published, a.id) < (?, ?)")
         params.extend(q.after)
@@ -201,19 +212,18 @@ def list_articles(conn: Any, q: ArticleQuery) -> list[ArticleRow]:
 
 
 def attach_topics(conn: Any, rows: list[ArticleRow]) -> None:
-    """Fill ``topics`` of each row (best first) and ``flagged_by`` (who else flagged
-    it), with one query each for the page."""
+    """Fill ``topics`` of each row (my effective tags: my additions, then the machine's
+    best first), ``tagged_by`` (who else added which tag) and ``flagged_by`` (who else
+    flagged it), with a few queries for the whole page."""
     if not rows:
         return
     by_id = {r.id: r for r in rows}
     for article_id, who in flagged_by_others(conn, list(by_id)).items():
         by_id[article_id].flagged_by = who
-    for article_id, tag in conn.exec_driver_sql(
-        f"SELECT article_id, tag FROM tags WHERE article_id IN ({dialect.of(conn).values()}) "
-        "AND removed = 0 ORDER BY article_id, (origin = 'user') DESC, score DESC, tag",
-        (json.dumps(list(by_id)),),
-    ).fetchall():
-        by_id[article_id].topics.append(tag)
+    topics, others = page_tags(conn, list(by_id))
+    for article_id, row in by_id.items():
+        row.topics = topics.get(article_id, [])
+        row.tagged_by = others.get(article_id, {})
 
 
 _VIEW_COUNTS_SQL = {
@@ -231,7 +241,13 @@ def count_articles(conn: Any, q: ArticleQuery) -> int:
     Without a topic or a search this reads the trigger-kept ``article_counts``.
     """
     d = dialect.of(conn)
-    if not q.topic and not q.search and q.flagged_by is None and q.view in _VIEW_COUNTS_SQL:
+    if (
+        not q.topic
+        and not q.search
+        and q.flagged_by is None
+        and q.tagged_by is None
+        and q.view in _VIEW_COUNTS_SQL
+    ):
         where = [f"person_id = {me(conn)}", _VIEW_COUNTS_SQL[q.view]]
         args: list[Any] = []
         if not q.include_hidden:
@@ -250,7 +266,7 @@ def count_articles(conn: Any, q: ArticleQuery) -> int:
             args.append(q.folder)
         sql = f"SELECT coalesce(sum(n), 0) FROM article_counts WHERE {' AND '.join(where)}"
         return int(conn.exec_driver_sql(sql, tuple(args)).scalar())
-    clauses, params = _where(q, True, d)
+    clauses, params = _where(q, True, d, conn)
     sql = f"SELECT count(*) FROM articles a {triage_join(conn)} WHERE {' AND '.join(clauses)}"
     return int(conn.exec_driver_sql(sql, tuple(params)).scalar())
 
@@ -268,12 +284,7 @@ def article_detail(conn: Any, article_id: int) -> dict[str, Any] | None:
     ).fetchone()
     if r is None:
         return None
-    tags = conn.exec_driver_sql(
-        "SELECT g.tag, g.origin, g.score, g.removed, p.name FROM tags g "
-        "LEFT JOIN people p ON p.id = g.person_id WHERE g.article_id = ? "
-        "ORDER BY g.removed, (g.origin = 'user') DESC, g.score DESC, g.tag",
-        (article_id,),
-    ).fetchall()
+    tags, tagged_by = article_tags(conn, article_id)
     copies = []
     if r[8] is not None:
         copies = [
@@ -294,7 +305,7 @@ def article_detail(conn: Any, article_id: int) -> dict[str, Any] | None:
         "published": r[5],
         "language": r[6],
         "title_language": r[7],
-        "topics": [t[0] for t in tags if not t[3]],
+        "topics": [t["name"] for t in tags if not t["removed"]],
         "story_id": r[8],
         "read": bool(r[9]),
         "flagged": bool(r[10]),
@@ -309,10 +320,8 @@ def article_detail(conn: Any, article_id: int) -> dict[str, Any] | None:
         "fetched_at": r[18],
         "remote_images": bool(r[19]),
         "categories": json.loads(r[20]) if r[20] else [],
-        "tags": [
-            {"name": t[0], "origin": t[1], "score": t[2], "removed": bool(t[3]), "by": t[4]}
-            for t in tags
-        ],
+        "tags": tags,
+        "tagged_by": tagged_by,
         "story_copies": copies,
     }
 

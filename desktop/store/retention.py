@@ -5,8 +5,8 @@ whose publication *and* arrival are both older than the cut-off. What is
 never purged:
 
 - flagged articles (flagged by anyone);
-- articles carrying a tag of the user's own (``origin = 'user'``, added or
-  removed: the user's word is their data);
+- articles carrying anyone's own tag word (a ``user_tags`` row of any
+  person, added or removed: a user's word is their data);
 - articles named by a tag action in the triage log that can still be undone or
   redone (replaying it would need the article);
 - the pseudo-source of kept articles is treated like any other (its articles
@@ -73,7 +73,7 @@ def candidates(conn: Any, cutoff: str, limit: int = BATCH) -> list[int]:
         "AND EXISTS (SELECT 1 FROM triage t WHERE t.article_id = a.id) "
         "AND NOT EXISTS (SELECT 1 FROM triage t WHERE t.article_id = a.id "
         "                AND (t.flagged = 1 OR (t.read = 0 AND t.archived = 0))) "
-        "AND NOT EXISTS (SELECT 1 FROM tags g WHERE g.article_id = a.id AND g.origin = 'user') "
+        "AND NOT EXISTS (SELECT 1 FROM user_tags g WHERE g.article_id = a.id) "
         "ORDER BY a.published, a.id LIMIT ?",
         (cutoff, cutoff, limit + len(protected)),
     ).fetchall()

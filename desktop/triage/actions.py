@@ -8,7 +8,13 @@ actions included, and survives restarts.
 
 State and log are per person (``people.me(conn)``): an action changes only
 that person's triage rows, and undo/redo only ever take that person's log
-entries. User tags are shared and record who set them (``tags.person_id``).
+entries. Tag words are per person too (``user_tags``, schema v7; see
+``desktop.store.tagging``): a tag action writes only my word, never a machine
+row, and its undo restores my previous word (or its absence) exactly. Log
+entries written before v7 (``prev`` rows ``[id, origin, score, removed,
+created_at(, person)]`` describing the shared ``tags`` row) still undo: my
+word goes back to what it was, and a machine or other person's row that the
+old word had replaced is put back where none is now.
 """
 
 from __future__ import annotations
@@ -105,33 +111,38 @@ def set_state(
 def set_user_tag(
     conn: Any, ids: Iterable[int], tag: str, present: bool, *, description: str = ""
 ) -> Changes:
-    """Add (``present``) or remove a tag as the user's own word on ``ids``.
+    """Add (``present``) or remove a tag as my own word on ``ids``.
 
-    A removal is kept as a ``removed`` row with origin 'user', so no model or
-    rule can put the tag back.
+    A removal is kept as my ``removed`` word, so no model or rule can put the tag
+    back for me; the machine's row stays for everyone else. Removing applies where
+    the tag is one of mine, a machine tag, or another person's addition.
     """
     tag = tag.strip()
     if not tag:
         raise ValueError("empty tag")
-    ids_json = _ids_json(ids)
+    person = me(conn)
     prev = conn.exec_driver_sql(
-        "SELECT j.value, t.origin, t.score, t.removed, t.created_at, t.person_id "
+        "SELECT j.value, u.removed, u.created_at, "
+        "(SELECT count(*) FROM tags g WHERE g.article_id = j.value AND g.tag = ? "
+        " AND g.removed = 0), "
+        "(SELECT count(*) FROM user_tags o WHERE o.article_id = j.value AND o.tag = ? "
+        " AND o.person_id != ? AND o.removed = 0) "
         f"FROM {dialect.of(conn).table('j')} "
-        "LEFT JOIN tags t ON t.article_id = j.value AND t.tag = ?",
-        (ids_json, tag),
+        "LEFT JOIN user_tags u ON u.article_id = j.value AND u.tag = ? AND u.person_id = ?",
+        (tag, tag, person, _ids_json(ids), tag, person),
     ).fetchall()
     want_removed = 0 if present else 1
     changed = [
-        list(row)
-        for row in prev
-        if not (row[1] == "user" and row[3] == want_removed)
-        and not (not present and row[1] is None)
+        [int(r[0]), r[1], r[2]]
+        for r in prev
+        if r[1] != want_removed and (present or r[1] is not None or r[3] or r[4])
     ]
     if not changed:
         return Changes(fields=frozenset({"tags"}), description=description)
     _write_user_tag(conn, tag, want_removed, [r[0] for r in changed])
     ids_changed = sorted(r[0] for r in changed)
-    payload = {"kind": "tag", "tag": tag, "present": present, "prev": changed}
+    # "own": prev rows are [article_id, my removed or None, my created_at or None] (v7)
+    payload = {"kind": "tag", "tag": tag, "present": present, "own": 1, "prev": changed}
     action = "tag" if present else "untag"
     log_id = _log(conn, action, description or f"{action} {tag} on {len(changed)}", payload)
     return Changes(
@@ -145,13 +156,55 @@ def set_user_tag(
 
 def _write_user_tag(conn: Any, tag: str, removed: int, ids: list[int]) -> None:
     conn.exec_driver_sql(
-        "INSERT INTO tags (article_id, tag, origin, score, removed, created_at, person_id) "
-        f"SELECT j.value, ?, 'user', NULL, ?, ?, ? FROM {dialect.of(conn).table('j')} "
-        "WHERE true ON CONFLICT(article_id, tag) DO UPDATE SET origin = 'user', score = NULL, "
-        "removed = excluded.removed, created_at = excluded.created_at, "
-        "person_id = excluded.person_id",
-        (tag, removed, now_iso(), me(conn), json.dumps(ids)),
+        "INSERT INTO user_tags (article_id, tag, person_id, removed, created_at) "
+        f"SELECT j.value, ?, ?, ?, ? FROM {dialect.of(conn).table('j')} "
+        "WHERE EXISTS (SELECT 1 FROM articles a WHERE a.id = j.value) "
+        "ON CONFLICT (article_id, tag, person_id) DO UPDATE SET "
+        "removed = excluded.removed, created_at = excluded.created_at",
+        (tag, me(conn), removed, now_iso(), json.dumps(ids)),
     )
+
+
+def _set_word(conn: Any, article_id: int, tag: str, person: int, word: Any) -> None:
+    """Put ``person``'s word back to ``word`` = (removed, created_at), or none."""
+    if word is None:
+        conn.exec_driver_sql(
+            "DELETE FROM user_tags WHERE article_id = ? AND tag = ? AND person_id = ?",
+            (article_id, tag, person),
+        )
+        return
+    conn.exec_driver_sql(
+        "INSERT INTO user_tags (article_id, tag, person_id, removed, created_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (article_id, tag, person_id) DO UPDATE SET "
+        "removed = excluded.removed, created_at = excluded.created_at",
+        (article_id, tag, person, int(word[0]), word[1]),
+    )
+
+
+def _reverse_old_tag_row(conn: Any, tag: str, row: list[Any]) -> None:
+    """Undo one ``prev`` row of a log entry written before v7 (the shared ``tags`` row)."""
+    article_id, origin, score, removed, created_at, *who = row
+    mine = me(conn)
+    if origin != "user" or (who and who[0] not in (None, mine)):
+        _set_word(conn, article_id, tag, mine, None)  # I had no word before
+    if origin == "user":
+        person = who[0] if who and who[0] is not None else mine
+        if person == mine:
+            _set_word(conn, article_id, tag, mine, (removed, created_at))
+        else:  # the other person's word my old action had replaced, unless they spoke since
+            conn.exec_driver_sql(
+                "INSERT INTO user_tags (article_id, tag, person_id, removed, created_at) "
+                "SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM people WHERE id = ?) "
+                "ON CONFLICT (article_id, tag, person_id) DO NOTHING",
+                (article_id, tag, person, int(removed), created_at, person),
+            )
+    elif origin is not None:  # the machine row my old word had replaced
+        conn.exec_driver_sql(
+            "INSERT INTO tags (article_id, tag, origin, score, removed, created_at) "
+            "SELECT ?, ?, ?, ?, 0, ? WHERE EXISTS (SELECT 1 FROM articles WHERE id = ?) "
+            "ON CONFLICT (article_id, tag) DO NOTHING",
+            (article_id, tag, origin, score, created_at, article_id),
+        )
 
 
 def _reverse(conn: Any, payload: dict[str, Any]) -> list[int]:
@@ -166,21 +219,16 @@ def _reverse(conn: Any, payload: dict[str, Any]) -> list[int]:
         return list(payload["ids"])
     tag = payload["tag"]
     ids: list[int] = []
-    for article_id, origin, score, removed, created_at, *who in payload["prev"]:
-        person = who[0] if who else None  # logs from before v5 lack it
+    for row in payload["prev"]:
+        article_id = int(row[0])
+        if not conn.exec_driver_sql("SELECT 1 FROM articles WHERE id = ?", (article_id,)).first():
+            continue  # purged since (or its source removed): nothing to restore
         ids.append(article_id)
-        if origin is None:
-            conn.exec_driver_sql(
-                "DELETE FROM tags WHERE article_id = ? AND tag = ?", (article_id, tag)
-            )
+        if payload.get("own"):
+            word = None if row[1] is None else (row[1], row[2])
+            _set_word(conn, article_id, tag, me(conn), word)
         else:
-            conn.exec_driver_sql(
-                "INSERT INTO tags (article_id, tag, origin, score, removed, created_at, person_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(article_id, tag) DO UPDATE SET "
-                "origin = excluded.origin, score = excluded.score, removed = excluded.removed, "
-                "created_at = excluded.created_at, person_id = excluded.person_id",
-                (article_id, tag, origin, score, removed, created_at, person),
-            )
+            _reverse_old_tag_row(conn, tag, list(row))
     return ids
 
 

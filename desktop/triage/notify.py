@@ -8,6 +8,7 @@ from typing import Any
 
 from desktop.store import dialect
 from desktop.store.people import me
+from desktop.store.tagging import page_tags
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,14 +32,13 @@ def notify_matches(conn: Any, rules: Any, ids: list[int], limit: int = 200) -> l
     rows = conn.exec_driver_sql(
         "SELECT a.id, a.title, a.text, coalesce(s.title, ''), a.source_id, "
         "coalesce(s.folder, ''), coalesce(a.language, ''), coalesce(a.url, ''), "
-        "coalesce(a.author, ''), "
-        f"(SELECT {dialect.of(conn).json_array_agg('g.tag')} FROM tags g "
-        "WHERE g.article_id = a.id AND g.removed = 0) "
+        "coalesce(a.author, '') "
         "FROM articles a JOIN sources s ON s.id = a.source_id "
         f"JOIN triage t ON t.article_id = a.id AND t.person_id = {me(conn)} "
         f"WHERE a.id IN ({dialect.of(conn).values()}) AND t.hidden = 0 ORDER BY a.id LIMIT ?",
         (json.dumps(sorted(ids)), limit),
     ).fetchall()
+    topics, _ = page_tags(conn, [r[0] for r in rows])  # my effective tags
     out: list[Alert] = []
     for r in rows:
         facts = ArticleFacts(
@@ -48,7 +48,7 @@ def notify_matches(conn: Any, rules: Any, ids: list[int], limit: int = 200) -> l
             source_id=r[4],
             folder=r[5],
             language=r[6],
-            topics=set(json.loads(r[9] or "[]")),
+            topics=set(topics.get(r[0], [])),
             url=r[7],
             author=r[8],
         )

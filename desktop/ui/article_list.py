@@ -339,6 +339,8 @@ class ArticleModel(QAbstractItemModel):
                 return ", ".join(states)
             if col == COL_SOURCE and r.folder:
                 return f"{r.source} (folder {r.folder})"
+            if col == COL_TOPICS and r.tagged_by:  # others' additions, attributed
+                return "\n".join(f"{t} — {', '.join(names)}" for t, names in r.tagged_by.items())
         if role == _FONT and not r.read and col in (COL_TITLE, COL_SOURCE):
             return self._bold
         if role == _FOREGROUND:

@@ -106,8 +106,10 @@ def render_article(
     tl = detail.get("title_language")
     if tl and tl != detail.get("language"):
         badges.append(_chip(f"headline {tl.upper()}", c.headline))
-    for t in detail.get("topics") or ():
+    for t in detail.get("topics") or ():  # my effective tags
         badges.append(_chip(t, c.topic))
+    for t, names in (detail.get("tagged_by") or {}).items():  # others' additions, attributed
+        badges.append(_chip(f"{t} — {', '.join(names)}", c.headline))
     state = []
     if detail.get("flagged"):
         state.append("⚑ flagged")

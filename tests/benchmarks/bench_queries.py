@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
 
 from scripts.generate_db import cached, parse_size  # noqa: E402
 
-BIG_TABLES = ("articles", "triage", "tags", " a", " t", " g")
+BIG_TABLES = ("articles", "triage", "tags", "user_tags", " a", " t", " g", " u")
 
 
 def plan_flags(conn: Any, sql: str, params: tuple[Any, ...]) -> str:
@@ -102,6 +102,8 @@ def cases(db: Any) -> list[tuple[str, Callable[[Any], Any]]]:
     out.append(("page inbox topic=sports", page(replace(base, topic="sports"))))
     out.append(("page unread topic=sports", page(replace(base, view="unread", topic="sports"))))
     out.append(("page flagged topic=sports", page(replace(base, view="flagged", topic="sports"))))
+    # a rare tag that only the user's own words carry (v7: user_tags, not tags)
+    out.append(("page inbox topic=follow-up (words)", page(replace(base, topic="follow-up"))))
     out.append(("page inbox source", page(replace(base, source_ids=(big_source,)))))
     out.append(("page unread source", page(replace(base, view="unread", source_ids=(big_source,)))))
     out.append((f"page inbox folder={mid_folder}", page(replace(base, folder=mid_folder))))

@@ -60,3 +60,48 @@ def test_window_shows_the_user_and_flagged_by(qtbot: Any, loop: Any, desk_of_two
         qtbot.waitUntil(lambda: window.reader.article_id == ids[0])
         assert "Flagged by bob" in window.reader.toPlainText()
         assert desk.article(ids[0])["flagged"] is False
+
+
+def test_window_tags_are_mine_and_shows_others_attributed(
+    qtbot: Any, loop: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bob added "crypto"; alice's window shows it attributed, and her ``t`` edit writes
+    only her own words (bob's view keeps the model's tag alice removed)."""
+    from desktop.ui.qt import Qt
+
+    paths = DataPaths(tmp_path / "data")
+    with Newsdesk.open(paths, user="alice") as alice:
+        sid = add_source(alice, "https://wire.example/feed", "Wire", None)
+        (aid,) = ingest(alice, sid, [entry("k0", "Report", published="2026-03-01T00:00:00Z")])
+        alice.db.write(
+            lambda c: c.exec_driver_sql(
+                "INSERT INTO tags (article_id, tag, origin, score, removed, created_at) "
+                "VALUES (?, 'sports', 'model', 0.8, 0, 'now')",
+                (aid,),
+            )
+        )
+    with Newsdesk.open(paths, user="bob") as bob:
+        bob.tag([aid], "crypto")
+    monkeypatch.setenv("NEWSDESK_USER", "alice")
+    with open_window(qtbot, paths) as (window, desk):
+        settle(qtbot, window)
+        model = window.model
+        assert model.item(model.index(0, 0)).row.topics == ["sports"]  # mine only
+        window.list.setCurrentIndex(model.index(0, 0))
+        qtbot.waitUntil(lambda: window.reader.article_id == aid)
+        text = window.reader.toPlainText()
+        assert "crypto — bob" in text and "sports" in text
+        qtbot.keyClick(window.list, "t")
+        qtbot.waitUntil(lambda: window._dialog is not None and window._dialog.isVisible())
+        dialog = window._dialog
+        assert dialog.edit.text() == "sports"  # bob's crypto is not alice's to edit
+        qtbot.keyClick(dialog.edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClicks(dialog.edit, "economy")
+        qtbot.keyClick(dialog.edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: desk.article(aid)["topics"] == ["economy"], timeout=5000)
+        settle(qtbot, window)
+        qtbot.waitUntil(lambda: model.item(model.index(0, 0)).row.topics == ["economy"])
+    with Newsdesk.open(paths, user="bob") as bob:
+        shown = bob.article(aid)
+        assert shown["topics"] == ["crypto", "sports"]  # alice's removal is hers
+        assert shown["tagged_by"] == {"economy": ["alice"]}

@@ -205,7 +205,7 @@ def test_notify_triggers_survive_the_people_migration(tmp_path, pg_url) -> None:
     dan = Newsdesk.open(DataPaths(tmp_path / "d"), pg_url, user="dan")
     try:
         assert carol.db.migration.from_version == 5
-        assert carol.db.migration.to_version == migrations.LATEST == 6
+        assert carol.db.migration.to_version == migrations.LATEST >= 7
         names = carol.db.read(
             lambda c: [
                 r[0]
@@ -223,6 +223,9 @@ def test_notify_triggers_survive_the_people_migration(tmp_path, pg_url) -> None:
             "notify_tags_upd",
             "notify_triage_ins",
             "notify_triage_upd",
+            "notify_user_tags_del",  # v7: a person's tag words
+            "notify_user_tags_ins",
+            "notify_user_tags_upd",
         ]
         assert carol.db.read(counts.recount) == carol.db.read(counts.stored_counts)
         assert carol.db.read(counts.view_counts)["flagged"] == 1
@@ -245,6 +248,14 @@ def test_notify_triggers_survive_the_people_migration(tmp_path, pg_url) -> None:
         for desk in (carol, dan):
             assert desk.db.read(counts.recount) == desk.db.read(counts.stored_counts)
         assert dan.db.read(counts.view_counts)["unread"] == 2
+        # a tag word is one person's, and it reaches the other window (v7's triggers)
+        carol.tag([3], "crypto")
+        heard_dan.until(lambda n: n.kind == "tags" and n.ids == frozenset({3}), 2.0)
+        assert dan.article(3)["tagged_by"] == {"crypto": ["carol"]}
+        assert "crypto" not in dan.article(3)["topics"]
+        carol.undo()
+        heard_dan.until(lambda n: n.kind == "tags" and n.ids == frozenset({3}), 2.0)
+        assert dan.article(3)["tagged_by"] == {}
     finally:
         dan.close()
         carol.close()

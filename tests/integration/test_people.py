@@ -96,8 +96,10 @@ def test_undo_only_touches_ones_own_actions(pair) -> None:
     assert _state(bob, x) == (False, True, False)  # bob's flag and tag survive alice's undo
     assert "bobs-tag" in bob.article(x)["topics"]
     assert alice.undo() is None  # nothing of alice's is left to undo
-    # user tags are shared and say who set them
-    tag = next(t for t in alice.article(x)["tags"] if t["name"] == "bobs-tag")
+    # a user tag is bob's own: alice sees it attributed, not among her topics
+    assert alice.article(x)["tagged_by"] == {"bobs-tag": ["bob"]}
+    assert "bobs-tag" not in alice.article(x)["topics"]
+    tag = next(t for t in bob.article(x)["tags"] if t["name"] == "bobs-tag")
     assert tag["origin"] == "user" and tag["by"] == "bob"
     assert bob.undo() is not None  # bob's tag
     assert bob.undo() is not None  # bob's flag
@@ -328,7 +330,7 @@ def test_migration_from_v4_gives_the_state_to_the_running_user(tmp_path: Path) -
         one = lambda sql: db.read(lambda c: c.exec_driver_sql(sql).scalar())  # noqa: E731
         assert one("SELECT name FROM people WHERE id = 1") == "carol"
         assert one("SELECT person_id FROM triage_log") == 1
-        assert one("SELECT person_id FROM tags WHERE tag = 'mine'") == 1
+        assert one("SELECT person_id FROM user_tags WHERE tag = 'mine'") == 1
         assert one("SELECT person_id FROM accounts") == 1
         assert db.read(counts.recount) == db.read(counts.stored_counts)
         # the old log entry is carol's to undo

@@ -301,7 +301,7 @@ def test_schema_v3_upgrades_without_losing_triage(tmp_path: Path) -> None:
             ).fetchall()
         )
         assert [tuple(r) for r in got] == states
-        assert db.read(lambda c: c.exec_driver_sql("SELECT tag FROM tags").scalar()) == "mine"
+        assert db.read(lambda c: c.exec_driver_sql("SELECT tag FROM user_tags").scalar()) == "mine"
         # a triage change on a local (non-account) article queues nothing
         db.write(lambda c: actions.set_state(c, [4], "flag"))
         assert db.read(lambda c: c.exec_driver_sql("SELECT count(*) FROM outbox").scalar()) == 0

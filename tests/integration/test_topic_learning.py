@@ -38,12 +38,9 @@ def _store(desk, rows: list[tuple[str, str]], feed: str = "https://example.org/f
 
 
 def _tags(desk, article_id: int) -> dict[str, tuple[str, int]]:
-    rows = desk.db.read(
-        lambda c: c.exec_driver_sql(
-            "SELECT tag, origin, removed FROM tags WHERE article_id = ?", (article_id,)
-        ).fetchall()
-    )
-    return {r[0]: (r[1], r[2]) for r in rows}
+    """The article's tags as ``desk``'s person sees them: tag → (origin, removed)."""
+    detail = desk.article(article_id)
+    return {t["name"]: (t["origin"], int(t["removed"])) for t in detail["tags"]}
 
 
 def test_user_tags_are_the_labels(desk) -> None:

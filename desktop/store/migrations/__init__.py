@@ -10,7 +10,7 @@ file has been written).
 
 A step may read ``migration_context`` (a temporary table with one row: the
 ``name`` of the person running the migration); v6 names the owner of the
-existing triage state after it.
+existing triage state after it, v7 the owner of user tag words that name nobody.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ STEPS: tuple[str, ...] = (
     "v0004_accounts",  # issue 7: sync with feed servers
     "v0005_notify",  # issue 7: live updates (PostgreSQL LISTEN/NOTIFY; nothing on SQLite)
     "v0006_people",  # issue 7: triage state per person
+    "v0007_user_tags",  # issue 7: a user's tag words per person
 )
 """Module names, in order; the schema version is the length of this tuple."""
 
