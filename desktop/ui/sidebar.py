@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from desktop.store.counts import SidebarCounts
-from desktop.triage.searches import describe_saved
 from desktop.ui.qt import QAbstractItemView, QColor, QFont, Qt, QTreeWidget, QTreeWidgetItem, Signal
+
+if TYPE_CHECKING:  # the counts module loads after the first paint
+    from desktop.store.counts import SidebarCounts
 
 VIEW_TITLES = {
     "inbox": "Inbox",
@@ -329,6 +330,8 @@ class Sidebar(QTreeWidget):
         self._drop_missing("topics", keep)
         keep = set()
         for name, query in counts.saved_searches:
+            from desktop.triage.searches import describe_saved  # not before the first paint
+
             keep.add(("search", name))
             self._item(
                 "searches",
