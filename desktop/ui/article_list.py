@@ -280,17 +280,20 @@ class ArticleModel(QAbstractItemModel):
         return self._value(it, index.column(), role)
 
     def multiData(self, index: Any, span: Any) -> None:
-        """Every role a delegate asks for in one call (Qt 6 paints through this)."""
+        """Every role a delegate asks for in one call (Qt 6 paints through this).
+
+        Every role of the span is written, unanswered ones cleared: a delegate reuses its
+        span from cell to cell, so a role left alone would keep the previous cell's value
+        (the state column's amber and the time column's right alignment showed in titles)."""
         it = self.item(index)
-        if it is None:
-            return
         col = index.column()
         for rd in span:
             role = rd.role()
-            if role in _ROLES:
-                value = self._value(it, col, role)
-                if value is not None:
-                    rd.setData(value)
+            value = self._value(it, col, role) if it is not None and role in _ROLES else None
+            if value is None:
+                rd.clearData()
+            else:
+                rd.setData(value)
 
     def _value(self, it: Item, col: int, role: int) -> Any:
         r = it.row

@@ -312,3 +312,34 @@ def test_what_follows_the_first_paint_arrives_with_finish_setup(
     finally:
         window.close()
         window.tasks.close()
+
+
+def test_cells_do_not_inherit_the_previous_cells_roles(qtbot: Any, loop: Any, sample: Any) -> None:
+    """A delegate reuses its role span from cell to cell: a title must not come out
+    right-aligned (the time column's) or amber (the state column's)."""
+    from desktop.ui.article_list import COL_STATE, COL_TIME, COL_TITLE
+    from desktop.ui.qt import QStyleOptionViewItem, Qt
+
+    paths, _info = sample
+    make_application()
+    window = build_window(paths, settings=WindowSettings(refresh_pool="thread"), defer_setup=True)
+    qtbot.addWidget(window)
+    try:
+        assert FirstPage(paths).show_in(window)
+        model, delegate = window.model, window.list.itemDelegate()
+        row = next(r for r in range(model.rowCount()) if not model.item(model.index(r, 0)).row.read)
+
+        def option(col: int) -> Any:
+            opt = QStyleOptionViewItem()
+            delegate.initStyleOption(opt, model.index(row, col))
+            return opt
+
+        time_cell, state_cell, title = option(COL_TIME), option(COL_STATE), option(COL_TITLE)
+        assert time_cell.displayAlignment & Qt.AlignmentFlag.AlignRight
+        assert state_cell.palette.text().color().name() == "#d97706"  # unread: amber mark
+        assert not title.displayAlignment & Qt.AlignmentFlag.AlignRight
+        assert title.palette.text().color().name() != "#d97706"
+        assert title.font.bold()  # unread
+    finally:
+        window.close()
+        window.tasks.close()
