@@ -120,8 +120,8 @@ def read_first_page(
     """(query, rows, story sizes, next cursor) of ``query``'s first page, read with plain
     ``sqlite3`` from ``database`` (default: the data folder's file); rows are empty when
     the database is absent or needs a migration."""
-    from desktop.store import counts, migrations
-    from desktop.store.queries import ReadOnlyConnection, list_articles
+    from desktop.store import migrations
+    from desktop.store.queries import ReadOnlyConnection, list_articles, story_sizes
 
     conn = ReadOnlyConnection.open(database or paths.database, migrations.LATEST)
     if conn is None:
@@ -129,7 +129,7 @@ def read_first_page(
     try:
         rows = list_articles(conn, query)
         stories = [r.story_id for r in rows if r.story_id is not None]
-        sizes = counts.story_sizes(conn, stories) if stories else {}
+        sizes = story_sizes(conn, stories) if stories else {}
     finally:
         conn.close()
     cursor = (rows[-1].published, rows[-1].id) if len(rows) == query.limit else None
@@ -176,15 +176,11 @@ def _import_qt_free_modules() -> None:
     """Import the window's Qt-free modules before PySide6: once PySide6 is loaded it
     reads the source of every module imported after it (its ``__feature__`` check),
     which cost ~1-2 ms a module at start-up."""
-    import html  # noqa: F401  (the reading pane's)
-
     import desktop.commands.manage
     import desktop.commands.navigation
     import desktop.commands.registry
     import desktop.commands.triage
-    import desktop.config.settings
-    import desktop.store.counts
-    import desktop.triage.searches  # noqa: F401
+    import desktop.config.settings  # noqa: F401
 
 
 def window_data_dir(argv: Sequence[str]) -> tuple[bool, str | None]:

@@ -14,7 +14,14 @@ from typing import Any
 
 from desktop.store import dialect
 from desktop.store.people import me
-from desktop.store.queries import ArticleQuery, ArticleRow, _where, attach_topics, triage_join
+from desktop.store.queries import (  # story_sizes: re-exported for the window
+    ArticleQuery,
+    ArticleRow,
+    _where,
+    attach_topics,
+    story_sizes,
+    triage_join,
+)
 
 
 @dataclass(slots=True)
@@ -138,19 +145,6 @@ def sidebar_counts(conn: Any) -> SidebarCounts:
         topics=topic_counts(conn),
         saved_searches=saved_searches(conn),
     )
-
-
-def story_sizes(conn: Any, story_ids: list[int]) -> dict[int, int]:
-    """Story id → how many articles it folds (visible ones)."""
-    if not story_ids:
-        return {}
-    rows = conn.exec_driver_sql(
-        f"SELECT a.story_id, count(*) FROM articles a {triage_join(conn)} "
-        f"WHERE t.hidden = 0 AND a.story_id IN ({dialect.of(conn).values()}) "
-        "GROUP BY a.story_id",
-        (json.dumps(sorted(set(story_ids))),),
-    ).fetchall()
-    return {r[0]: r[1] for r in rows}
 
 
 def _row_sql(conn: Any) -> str:

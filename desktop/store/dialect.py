@@ -32,7 +32,7 @@ sqlite3 takes them, and asks :func:`of` for the few fragments that differ:
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 COUNT_SLOTS = 64
@@ -173,15 +173,19 @@ def is_url(target: object) -> bool:
 
 
 # -- placeholders on PostgreSQL ------------------------------------------------
-_TOKENS = re.compile(
-    r"""('(?:[^']|'')*')"""  # a string literal
-    r"""|("(?:[^"]|"")*")"""  # a quoted identifier
-    r"""|(--[^\n]*)"""  # a comment
-    r"""|(::)"""  # a PostgreSQL cast
-    r"""|(\?)"""  # a positional parameter
-    r"""|(?<![\w:]):([A-Za-z_]\w*)"""  # a named parameter
-    r"""|(%)"""  # a literal percent sign
-)
+@cache
+def _tokens() -> re.Pattern[str]:
+    """The SQL tokens placeholders care about (compiled on first use: SQLite never needs
+    it, and the window's start-up imports this module)."""
+    return re.compile(
+        r"""('(?:[^']|'')*')"""  # a string literal
+        r"""|("(?:[^"]|"")*")"""  # a quoted identifier
+        r"""|(--[^\n]*)"""  # a comment
+        r"""|(::)"""  # a PostgreSQL cast
+        r"""|(\?)"""  # a positional parameter
+        r"""|(?<![\w:]):([A-Za-z_]\w*)"""  # a named parameter
+        r"""|(%)"""  # a literal percent sign
+    )
 
 
 def _replace(m: re.Match[str]) -> str:
@@ -202,7 +206,7 @@ def _replace(m: re.Match[str]) -> str:
 @lru_cache(maxsize=2048)
 def translate(statement: str) -> str:
     """sqlite3's ``?``/``:name`` parameters → psycopg's ``%s``/``%(name)s`` (``%`` doubled)."""
-    return _TOKENS.sub(_replace, statement)
+    return _tokens().sub(_replace, statement)
 
 
 def _plain(value: Any) -> Any:

@@ -271,6 +271,19 @@ def count_articles(conn: Any, q: ArticleQuery) -> int:
     return int(conn.exec_driver_sql(sql, tuple(params)).scalar())
 
 
+def story_sizes(conn: Any, story_ids: list[int]) -> dict[int, int]:
+    """Story id → how many articles it folds (visible ones)."""
+    if not story_ids:
+        return {}
+    rows = conn.exec_driver_sql(
+        f"SELECT a.story_id, count(*) FROM articles a {triage_join(conn)} "
+        f"WHERE t.hidden = 0 AND a.story_id IN ({dialect.of(conn).values()}) "
+        "GROUP BY a.story_id",
+        (json.dumps(sorted(set(story_ids))),),
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
+
+
 def article_detail(conn: Any, article_id: int) -> dict[str, Any] | None:
     """Everything about one article, for ``show`` and the reading pane."""
     r = conn.exec_driver_sql(

@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.store.queries import ArticleQuery, ArticleRow
 from desktop.ui.qt import (
@@ -28,13 +28,14 @@ from desktop.ui.qt import (
     QPixmap,
     QRect,
     QSize,
-    QStyle,
     QStyledItemDelegate,
-    QStyleOptionViewItem,
     Qt,
     QTreeView,
     Signal,
 )
+
+if TYPE_CHECKING:  # touching these classes builds ~20 enum classes: not before the first paint
+    from desktop.ui.qt import QStyleOptionViewItem
 
 PAGE = 200
 COLUMNS = ("", "Title", "Source", "Lang", "Topics", "Published")
@@ -45,22 +46,25 @@ SORT_BY_COLUMN = {
     COL_LANG: "language",
     COL_TIME: "published",
 }
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1
-CHIPS_ROLE = Qt.ItemDataRole.UserRole + 2
+# Item roles and alignment as the plain ints Qt passes and accepts for them: naming
+# ``Qt.ItemDataRole`` here would build the whole ``Qt`` namespace of enums (~13 ms)
+# before the first paint (tests/ui check the numbers against the enums).
+_USER_ROLE = 256  # Qt.ItemDataRole.UserRole
+ROW_ROLE = _USER_ROLE + 1
+CHIPS_ROLE = _USER_ROLE + 2
 PREFETCH_PAGES = 3
 """Fetch the next page once the view is this many screens from the end of what is loaded."""
-_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-_NO_FLAGS = Qt.ItemFlag.NoItemFlags
-_DISPLAY = Qt.ItemDataRole.DisplayRole
-_FONT = Qt.ItemDataRole.FontRole
-_FOREGROUND = Qt.ItemDataRole.ForegroundRole
-_TOOLTIP = Qt.ItemDataRole.ToolTipRole
-_ALIGN = Qt.ItemDataRole.TextAlignmentRole
-_TIME_ALIGN = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_ACCESSIBLE = Qt.ItemDataRole.AccessibleTextRole
+_DISPLAY = 0  # DisplayRole
+_TOOLTIP = 3  # ToolTipRole
+_FONT = 6  # FontRole
+_ALIGN = 7  # TextAlignmentRole
+_FOREGROUND = 9  # ForegroundRole
+_ACCESSIBLE = 11  # AccessibleTextRole
+_TIME_ALIGN = 0x82  # Qt.AlignmentFlag.AlignRight | AlignVCenter
+_CENTER = 0x84  # Qt.AlignmentFlag.AlignCenter
+_TRANSPARENT = (0, 0, 0, 0)
 _ROLES = frozenset(
-    int(r)
-    for r in (ROW_ROLE, CHIPS_ROLE, _DISPLAY, _FONT, _FOREGROUND, _TOOLTIP, _ALIGN, _ACCESSIBLE)
+    (ROW_ROLE, CHIPS_ROLE, _DISPLAY, _FONT, _FOREGROUND, _TOOLTIP, _ALIGN, _ACCESSIBLE)
 )
 """The roles ``ArticleModel.data`` answers; every other role returns at once (a repaint
 asks each cell for about ten roles)."""
@@ -258,15 +262,16 @@ class ArticleModel(QAbstractItemModel):
         children = self._heads[pos].children or []
         return children[index.row()] if index.row() < len(children) else None
 
+    # No ``flags()``: Qt's default (enabled and selectable) is what rows need, and a
+    # Python override would build the ``Qt`` enums at the first paint. The view's
+    # header reads its titles from a model of its own (see ArticleView); this one
+    # answers other readers (accessibility).
     def headerData(self, section: int, orientation: Any, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY:
             return COLUMNS[section]
         return None
 
-    def flags(self, index: Any) -> Qt.ItemFlag:
-        return _ROW_FLAGS if index.isValid() else _NO_FLAGS
-
-    def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Any, role: int = _DISPLAY) -> Any:
         if role not in _ROLES:
             return None
         it = self.item(index)
@@ -275,17 +280,20 @@ class ArticleModel(QAbstractItemModel):
         return self._value(it, index.column(), role)
 
     def multiData(self, index: Any, span: Any) -> None:
-        """Every role a delegate asks for in one call (Qt 6 paints through this)."""
+        """Every role a delegate asks for in one call (Qt 6 paints through this).
+
+        Every role of the span is written, unanswered ones cleared: a delegate reuses its
+        span from cell to cell, so a role left alone would keep the previous cell's value
+        (the state column's amber and the time column's right alignment showed in titles)."""
         it = self.item(index)
-        if it is None:
-            return
         col = index.column()
         for rd in span:
             role = rd.role()
-            if role in _ROLES:
-                value = self._value(it, col, role)
-                if value is not None:
-                    rd.setData(value)
+            value = self._value(it, col, role) if it is not None and role in _ROLES else None
+            if value is None:
+                rd.clearData()
+            else:
+                rd.setData(value)
 
     def _value(self, it: Item, col: int, role: int) -> Any:
         r = it.row
@@ -669,26 +677,31 @@ class ChipDelegate(QStyledItemDelegate):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._cache: dict[tuple[Any, ...], QPixmap] = {}
+        self.plain = True
+        """Draw the labels as plain text (the first paint: a chip's pen and brush would
+        build every ``Qt`` enum class first); ``ArticleView.finish_setup`` clears it."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        super().initStyleOption(option, index)
+        if not self.plain:
+            option.text = ""  # the chips replace the text
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        super().paint(painter, option, index)  # background, selection, focus: Qt's own
+        if self.plain:
+            return
         col = index.column()
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        widget = opt.widget
-        style = widget.style() if widget else None
-        if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
         labels = index.data(CHIPS_ROLE) if col == COL_TOPICS else [index.data()]
         labels = tuple(x for x in labels or () if x)
         if not labels:
             return
-        rect = opt.rect.adjusted(4, 0, -2, 0)
+        rect = option.rect.adjusted(4, 0, -2, 0)
+        font = option.font  # the view's: these columns have no font role
         ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
-        key = (col, labels, rect.width(), rect.height(), opt.font.key(), ratio)
+        key = (col, labels, rect.width(), rect.height(), font.key(), ratio)
         pixmap = self._cache.get(key)
         if pixmap is None:
-            pixmap = self._render(col, labels, rect.width(), rect.height(), opt.font, ratio)
+            pixmap = self._render(col, labels, rect.width(), rect.height(), font, ratio)
             if len(self._cache) >= self.CACHE_SIZE:
                 self._cache.clear()
             self._cache[key] = pixmap
@@ -700,7 +713,7 @@ class ChipDelegate(QStyledItemDelegate):
     ) -> QPixmap:
         pixmap = QPixmap(max(1, int(width * ratio)), max(1, int(height * ratio)))
         pixmap.setDevicePixelRatio(ratio)
-        pixmap.fill(Qt.GlobalColor.transparent)
+        pixmap.fill(QColor(*_TRANSPARENT))
         painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         font = QFont(base)
@@ -720,11 +733,11 @@ class ChipDelegate(QStyledItemDelegate):
                 bg, fg = ("#e5e7eb", "#6b7280") if label == "und" else ("#dbeafe", "#1e40af")
             else:
                 bg, fg = "#ecfdf5", "#047857"
-            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setPen(QColor(*_TRANSPARENT))  # no outline
             painter.setBrush(QColor(bg))
             painter.drawRoundedRect(chip, h / 2, h / 2)
             painter.setPen(QColor(fg))
-            painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, text)
+            painter.drawText(chip, _CENTER, text)
             x += w + 4
         painter.end()
         return pixmap
@@ -763,11 +776,16 @@ class ArticleView(QTreeView):
         view = weakref.ref(self)  # no model → view cycle for the GC to break on a worker thread
         model.wants_more = lambda: (v := view()) is None or v._near_end()
         header = self.header()
+        # The titles come from a model of their own: the header would otherwise ask the
+        # article model, through a Python call whose orientation argument builds the
+        # ``Qt`` enums before the first paint.
+        from desktop.ui.qt import QHeaderView, QStandardItemModel
+
+        titles = QStandardItemModel(0, len(COLUMNS), self)
+        titles.setHorizontalHeaderLabels(list(COLUMNS))
+        header.setModel(titles)
         header.setStretchLastSection(False)
         header.setSectionsClickable(True)
-        header.setSortIndicatorShown(True)
-        header.setSortIndicator(COL_TIME, Qt.SortOrder.DescendingOrder)
-        from desktop.ui.qt import QHeaderView
 
         header.setSectionResizeMode(COL_TITLE, QHeaderView.ResizeMode.Stretch)
         for col, width in (
@@ -779,6 +797,16 @@ class ArticleView(QTreeView):
         ):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             self.setColumnWidth(col, width)
+
+    def finish_setup(self) -> None:
+        """What waits for the first paint: the header's sort arrow (newest first) and
+        the language and topic chips (plain text until then)."""
+        header = self.header()
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(COL_TIME, Qt.SortOrder.DescendingOrder)
+        if self.chips.plain:
+            self.chips.plain = False
+            self.viewport().update()
 
     def _near_end(self) -> bool:
         """The viewport is within ``PREFETCH_PAGES`` screens of the last loaded row."""

@@ -10,6 +10,7 @@ table decides what every key does.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from desktop.commands.registry import KeySequencer, Registry
@@ -18,31 +19,39 @@ from desktop.ui.qt import QLineEdit, QObject, Qt, QTextEdit, QTimer, QWidget
 if TYPE_CHECKING:  # resolved by the first filtered event: not before the first paint
     from desktop.ui.qt import QEvent, QKeyEvent
 
-_KEY_NAMES = {
-    Qt.Key.Key_Space: "Space",
-    Qt.Key.Key_Return: "Return",
-    Qt.Key.Key_Enter: "Enter",
-    Qt.Key.Key_Escape: "Esc",
-    Qt.Key.Key_Up: "Up",
-    Qt.Key.Key_Down: "Down",
-    Qt.Key.Key_Left: "Left",
-    Qt.Key.Key_Right: "Right",
-    Qt.Key.Key_PageUp: "PgUp",
-    Qt.Key.Key_PageDown: "PgDown",
-    Qt.Key.Key_Home: "Home",
-    Qt.Key.Key_End: "End",
-    Qt.Key.Key_Tab: "Tab",
-    Qt.Key.Key_Backspace: "Backspace",
-    Qt.Key.Key_Delete: "Del",
-}
-_MODIFIER_KEYS = {
-    Qt.Key.Key_Shift,
-    Qt.Key.Key_Control,
-    Qt.Key.Key_Alt,
-    Qt.Key.Key_Meta,
-    Qt.Key.Key_AltGr,
-    Qt.Key.Key_CapsLock,
-}
+
+@cache
+def _key_tables() -> tuple[dict[int, str], frozenset[int]]:
+    """(key → chord name, modifier keys), built at the first key press: ``Qt.Key``
+    would otherwise build the ``Qt`` enums at import, before the first paint."""
+    names = {
+        Qt.Key.Key_Space: "Space",
+        Qt.Key.Key_Return: "Return",
+        Qt.Key.Key_Enter: "Enter",
+        Qt.Key.Key_Escape: "Esc",
+        Qt.Key.Key_Up: "Up",
+        Qt.Key.Key_Down: "Down",
+        Qt.Key.Key_Left: "Left",
+        Qt.Key.Key_Right: "Right",
+        Qt.Key.Key_PageUp: "PgUp",
+        Qt.Key.Key_PageDown: "PgDown",
+        Qt.Key.Key_Home: "Home",
+        Qt.Key.Key_End: "End",
+        Qt.Key.Key_Tab: "Tab",
+        Qt.Key.Key_Backspace: "Backspace",
+        Qt.Key.Key_Delete: "Del",
+    }
+    modifiers = {
+        Qt.Key.Key_Shift,
+        Qt.Key.Key_Control,
+        Qt.Key.Key_Alt,
+        Qt.Key.Key_Meta,
+        Qt.Key.Key_AltGr,
+        Qt.Key.Key_CapsLock,
+    }
+    return names, frozenset(modifiers)
+
+
 SEQUENCE_TIMEOUT_MS = 1500
 
 
@@ -50,16 +59,17 @@ def chord_of(event: QKeyEvent) -> str | None:
     """The canonical chord of a key press (``Shift+E``, ``Ctrl+K``, ``?``).
 
     None for a bare modifier."""
+    key_names, modifier_keys = _key_tables()
     key = event.key()
-    if key in _MODIFIER_KEYS or key == Qt.Key.Key_unknown:
+    if key in modifier_keys or key == Qt.Key.Key_unknown:
         return None
     mods = event.modifiers()
     ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
     alt = bool(mods & Qt.KeyboardModifier.AltModifier)
     shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
     meta = bool(mods & Qt.KeyboardModifier.MetaModifier)
-    if key in _KEY_NAMES:
-        name = _KEY_NAMES[key]
+    if key in key_names:
+        name = key_names[key]
     elif Qt.Key.Key_F1 <= key <= Qt.Key.Key_F35:
         name = f"F{key - Qt.Key.Key_F1 + 1}"
     elif Qt.Key.Key_A <= key <= Qt.Key.Key_Z:

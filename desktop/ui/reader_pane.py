@@ -7,7 +7,6 @@ put in the document when they arrive (never a fetch on the UI thread).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -71,6 +70,8 @@ EMPTY_HTML = empty_html()
 
 
 def _chip(text: str, colours: tuple[str, str]) -> str:
+    import html  # here, not at the top: html.entities would load before the first paint
+
     bg, fg = colours
     return (
         f'<span style="background-color:{bg}; color:{fg};">&nbsp;{html.escape(text)}&nbsp;</span>'
@@ -81,6 +82,8 @@ def render_article(
     detail: dict[str, Any], images_blocked: int = 0, colours: Colours = LIGHT
 ) -> str:
     """The HTML the pane shows for one article (header, body, story copies)."""
+    import html
+
     c = colours
     title = html.escape(detail.get("title") or "(untitled)")
     url = detail.get("url")

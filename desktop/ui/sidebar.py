@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from desktop.store.counts import SidebarCounts
-from desktop.triage.searches import describe_saved
 from desktop.ui.qt import QAbstractItemView, QColor, QFont, Qt, QTreeWidget, QTreeWidgetItem, Signal
+
+if TYPE_CHECKING:  # the counts module loads after the first paint
+    from desktop.store.counts import SidebarCounts
 
 VIEW_TITLES = {
     "inbox": "Inbox",
@@ -21,14 +22,21 @@ VIEW_TITLES = {
     "archived": "Archive",
     "all": "All",
 }
-KEY_ROLE = Qt.ItemDataRole.UserRole + 1
-_FOREGROUND = Qt.ItemDataRole.ForegroundRole
-_FOLDER_FLAGS = (
-    Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDropEnabled
-)
-_SOURCE_FLAGS = (
-    Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
-)
+# Roles and alignment as the ints Qt takes for them: the ``Qt`` enums are not built
+# before the first paint (see desktop.ui.qt).
+KEY_ROLE = 256 + 1  # Qt.ItemDataRole.UserRole + 1
+_ALIGN_ROLE = 7  # Qt.ItemDataRole.TextAlignmentRole
+_FOREGROUND = 9  # Qt.ItemDataRole.ForegroundRole
+_RIGHT = 0x82  # Qt.AlignmentFlag.AlignRight | AlignVCenter
+
+
+def _folder_flags() -> Qt.ItemFlag:
+    return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDropEnabled
+
+
+def _source_flags() -> Qt.ItemFlag:
+    return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
+
 
 LANGUAGE_NAMES = {
     "en": "English",
@@ -122,7 +130,7 @@ class Sidebar(QTreeWidget):
         self.setColumnCount(2)
         self.setRootIsDecorated(False)
         self.setIndentation(12)
-        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setProperty("focusPolicy", 2)  # Qt.FocusPolicy.ClickFocus (see KEY_ROLE)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self._items: dict[tuple[str, Any], QTreeWidgetItem] = {}
         self._item_section: dict[tuple[str, Any], str] = {}
@@ -130,7 +138,7 @@ class Sidebar(QTreeWidget):
         """What each source entry shows now (skip unchanged ones without touching Qt)."""
         self.languages_shown: set[str] = set()
         """Language codes to list (empty: all), from the settings."""
-        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.setProperty("contextMenuPolicy", 3)  # Qt.ContextMenuPolicy.CustomContextMenu
         self.customContextMenuRequested.connect(self._context_menu)
         self.setDragEnabled(True)
         self.setAcceptDrops(True)
@@ -144,13 +152,12 @@ class Sidebar(QTreeWidget):
             ("topics", "Topics"),
             ("searches", "Saved searches"),
         ):
-            section = QTreeWidgetItem(self, [title.upper(), ""])
-            section.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            section = QTreeWidgetItem(self, [title.upper(), ""])  # flags: finish_setup
             font = QFont(section.font(0))
             font.setPointSizeF(font.pointSizeF() * 0.8)
             font.setBold(True)
             section.setFont(0, font)
-            section.setForeground(0, QColor("#6b7280"))
+            section.setData(0, _FOREGROUND, QColor("#6b7280"))  # not a QBrush: see KEY_ROLE
             section.setExpanded(True)
             self._sections[key] = section
             if not title:
@@ -163,6 +170,15 @@ class Sidebar(QTreeWidget):
         self.header().resizeSection(1, 40)
         self.itemClicked.connect(self._clicked)
         self.itemActivated.connect(self._clicked)
+
+    def finish_setup(self) -> None:
+        """Make the section headings unselectable (the Sources heading takes drops: a
+        source dropped there leaves its folder); called once the first paint is done."""
+        for key, section in self._sections.items():
+            flags = Qt.ItemFlag.ItemIsEnabled
+            if key == "sources":
+                flags |= Qt.ItemFlag.ItemIsDropEnabled
+            section.setFlags(flags)
 
     def _item(
         self,
@@ -177,7 +193,7 @@ class Sidebar(QTreeWidget):
         if item is None:
             item = QTreeWidgetItem(parent, [title, ""])
             item.setData(0, KEY_ROLE, key)
-            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            item.setData(1, _ALIGN_ROLE, _RIGHT)
             self._items[key] = item
             self._item_section[key] = section
         # Setters only on change: each one re-lays out the tree (2,000 sources).
@@ -258,8 +274,8 @@ class Sidebar(QTreeWidget):
         for folder, unread in folders.items():
             keep.add(("folder", folder))
             item = self._item("sources", ("folder", folder), folder, unread, sources_section)
-            if item.flags() != _FOLDER_FLAGS:
-                item.setFlags(_FOLDER_FLAGS)
+            if item.flags() != _folder_flags():
+                item.setFlags(_folder_flags())
         section_flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsDropEnabled
         if sources_section.flags() != section_flags:
             sources_section.setFlags(section_flags)
@@ -287,8 +303,8 @@ class Sidebar(QTreeWidget):
                     item.setData(0, _FOREGROUND, None)  # the palette's text colour
             elif item.foreground(0).color().name() != colour:
                 item.setForeground(0, QColor(colour))
-            if item.flags() != _SOURCE_FLAGS:
-                item.setFlags(_SOURCE_FLAGS)
+            if item.flags() != _source_flags():
+                item.setFlags(_source_flags())
             shown_before[key] = shown
         self._drop_missing("sources", keep)
         for folder in folders:
@@ -314,6 +330,8 @@ class Sidebar(QTreeWidget):
         self._drop_missing("topics", keep)
         keep = set()
         for name, query in counts.saved_searches:
+            from desktop.triage.searches import describe_saved  # not before the first paint
+
             keep.add(("search", name))
             self._item(
                 "searches",

@@ -216,3 +216,130 @@ def test_the_window_opens_a_database_url_without_the_fast_path(
         postgres.drop_database(postgres_admin_url, url)
     monkeypatch.setenv("NEWSDESK_DATABASE_URL", url)
     assert window_data_dir([]) == (False, None)  # the parser resolves the database
+
+
+def test_no_qt_enum_namespace_before_the_first_paint(sample: Any) -> None:
+    """Touching ``Qt`` (or a call that resolves to it) builds its ~90 enum classes at
+    once (~13 ms): the first paint uses plain ints instead, and the chips, the sort
+    arrow and the sidebar's flags follow it. PySide6 adds ``Qt`` to its module's
+    namespace when that happens, which is what this looks for."""
+    import subprocess
+    import sys
+
+    paths, _info = sample
+    Newsdesk.open(paths).close()
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "import builtins, runpy, sys\n"
+        "_print = builtins.print\n"
+        "def probe(*a, **k):\n"
+        "    if a and str(a[0]).startswith('NEWSDESK_FIRST_PAINT'):\n"
+        "        import PySide6.QtCore as core, PySide6.QtWidgets as widgets\n"
+        "        _print('BUILT', 'Qt' in vars(core), 'QStyle' in vars(widgets), flush=True)\n"
+        "    return _print(*a, **k)\n"
+        "builtins.print = probe\n"
+        "sys.argv = ['newsdesk', '--data-dir', sys.argv[1]]\n"
+        "runpy.run_module('desktop', run_name='__main__', alter_sys=True)\n"
+    )
+    env = dict(os.environ, NEWSDESK_STARTUP_PROBE="1", QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(paths.root)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "BUILT False False" in out.stdout, out.stdout[-2000:] + out.stderr[-2000:]
+
+
+def test_plain_ints_stand_for_the_qt_enums() -> None:
+    """The ints the first paint passes match the enums they replace."""
+    from desktop.ui import article_list, sidebar
+    from desktop.ui.qt import Qt
+
+    roles = Qt.ItemDataRole
+    assert roles.UserRole.value == article_list._USER_ROLE
+    assert (
+        roles.DisplayRole.value,
+        roles.ToolTipRole.value,
+        roles.FontRole.value,
+    ) == (article_list._DISPLAY, article_list._TOOLTIP, article_list._FONT)
+    assert (
+        roles.TextAlignmentRole.value,
+        roles.ForegroundRole.value,
+        roles.AccessibleTextRole.value,
+    ) == (article_list._ALIGN, article_list._FOREGROUND, article_list._ACCESSIBLE)
+    align = Qt.AlignmentFlag
+    assert (align.AlignRight | align.AlignVCenter).value == article_list._TIME_ALIGN
+    assert align.AlignCenter.value == article_list._CENTER
+    assert roles.UserRole.value + 1 == sidebar.KEY_ROLE
+    assert (
+        roles.TextAlignmentRole.value,
+        roles.ForegroundRole.value,
+    ) == (sidebar._ALIGN_ROLE, sidebar._FOREGROUND)
+    assert (align.AlignRight | align.AlignVCenter).value == sidebar._RIGHT
+
+
+def test_what_follows_the_first_paint_arrives_with_finish_setup(
+    qtbot: Any, loop: Any, sample: Any
+) -> None:
+    from desktop.ui.article_list import COL_TIME, COLUMNS
+    from desktop.ui.qt import Qt
+
+    paths, _info = sample
+    make_application()
+    window = build_window(paths, settings=WindowSettings(refresh_pool="thread"), defer_setup=True)
+    qtbot.addWidget(window)
+    try:
+        header = window.list.header()
+        titles = [header.model().headerData(i, Qt.Orientation.Horizontal) for i in range(6)]
+        assert titles == list(COLUMNS)
+        assert window.list.chips.plain and not header.isSortIndicatorShown()
+        sections = list(window.sidebar._sections.values())
+        assert all(s.flags() & Qt.ItemFlag.ItemIsSelectable for s in sections)  # Qt's default
+        right = window.list.parentWidget()
+        assert right.orientation() == Qt.Orientation.Vertical  # set as the int 2
+        assert window.sidebar.focusPolicy() == Qt.FocusPolicy.ClickFocus
+        window.finish_setup()
+        assert not window.list.chips.plain
+        assert header.isSortIndicatorShown() and header.sortIndicatorSection() == COL_TIME
+        assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+        assert not any(s.flags() & Qt.ItemFlag.ItemIsSelectable for s in sections)
+        sources = window.sidebar._sections["sources"]
+        assert sources.flags() & Qt.ItemFlag.ItemIsDropEnabled
+    finally:
+        window.close()
+        window.tasks.close()
+
+
+def test_cells_do_not_inherit_the_previous_cells_roles(qtbot: Any, loop: Any, sample: Any) -> None:
+    """A delegate reuses its role span from cell to cell: a title must not come out
+    right-aligned (the time column's) or amber (the state column's)."""
+    from desktop.ui.article_list import COL_STATE, COL_TIME, COL_TITLE
+    from desktop.ui.qt import QStyleOptionViewItem, Qt
+
+    paths, _info = sample
+    make_application()
+    window = build_window(paths, settings=WindowSettings(refresh_pool="thread"), defer_setup=True)
+    qtbot.addWidget(window)
+    try:
+        assert FirstPage(paths).show_in(window)
+        model, delegate = window.model, window.list.itemDelegate()
+        row = next(r for r in range(model.rowCount()) if not model.item(model.index(r, 0)).row.read)
+
+        def option(col: int) -> Any:
+            opt = QStyleOptionViewItem()
+            delegate.initStyleOption(opt, model.index(row, col))
+            return opt
+
+        time_cell, state_cell, title = option(COL_TIME), option(COL_STATE), option(COL_TITLE)
+        assert time_cell.displayAlignment & Qt.AlignmentFlag.AlignRight
+        assert state_cell.palette.text().color().name() == "#d97706"  # unread: amber mark
+        assert not title.displayAlignment & Qt.AlignmentFlag.AlignRight
+        assert title.palette.text().color().name() != "#d97706"
+        assert title.font.bold()  # unread
+    finally:
+        window.close()
+        window.tasks.close()
