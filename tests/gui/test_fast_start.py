@@ -4,13 +4,30 @@ opens, kept (not reloaded) when it opens; triage keys typed meanwhile are not lo
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from desktop.app import FirstPage, build_window, make_application, read_first_page
 from desktop.service import Newsdesk
 from desktop.store.queries import ArticleQuery
 from desktop.ui.main_window import WindowSettings
+
+
+@pytest.fixture
+def deferred(qtbot: Any, loop: Any, sample: Any) -> Iterator[tuple[Any, Any]]:
+    """(window built as at start-up, before its first paint; data paths), closed after."""
+    paths, _info = sample
+    make_application()
+    window = build_window(paths, settings=WindowSettings(refresh_pool="thread"), defer_setup=True)
+    qtbot.addWidget(window)
+    try:
+        yield window, paths
+    finally:
+        window.close()
+        window.tasks.close()
 
 
 def test_first_page_matches_the_backend_and_attach_keeps_it(
@@ -92,29 +109,20 @@ def test_window_arguments_skip_the_parser_only_without_a_command() -> None:
         assert window_data_dir(argv) == (False, None), argv
 
 
-def test_the_window_defers_what_the_first_paint_does_not_show(
-    qtbot: Any, loop: Any, sample: Any
-) -> None:
-    paths, _info = sample
-    make_application()
-    window = build_window(paths, settings=WindowSettings(refresh_pool="thread"), defer_setup=True)
-    qtbot.addWidget(window)
-    try:
-        menus = window.menuBar().actions()
-        assert menus and all(not m.menu().actions() for m in menus)  # titles only
-        assert window.actions_by_id == {} and not window.search.isClearButtonEnabled()
-        assert window._welcome is None and window.stack.count() == 1
-        window.finish_setup()
-        assert window.actions_by_id["triage.archive"].text().endswith("\te")
-        assert sum(len(m.menu().actions()) for m in menus) == len(window.actions_by_id)
-        assert window.search.isClearButtonEnabled()
-        window.show_welcome(True)  # made when first needed
-        assert window.stack.currentWidget() is window.welcome and window.stack.count() == 2
-        window.show_welcome(False)
-        assert window.stack.currentWidget() is not window.welcome
-    finally:
-        window.close()
-        window.tasks.close()
+def test_the_window_defers_what_the_first_paint_does_not_show(deferred: Any) -> None:
+    window, _paths = deferred
+    menus = window.menuBar().actions()
+    assert menus and all(not m.menu().actions() for m in menus)  # titles only
+    assert window.actions_by_id == {} and not window.search.isClearButtonEnabled()
+    assert window._welcome is None and window.stack.count() == 1
+    window.finish_setup()
+    assert window.actions_by_id["triage.archive"].text().endswith("\te")
+    assert sum(len(m.menu().actions()) for m in menus) == len(window.actions_by_id)
+    assert window.search.isClearButtonEnabled()
+    window.show_welcome(True)  # made when first needed
+    assert window.stack.currentWidget() is window.welcome and window.stack.count() == 2
+    window.show_welcome(False)
+    assert window.stack.currentWidget() is not window.welcome
 
 
 def test_closing_before_the_first_paint_ends_the_start(qtbot: Any, sample: Any) -> None:
@@ -282,64 +290,48 @@ def test_plain_ints_stand_for_the_qt_enums() -> None:
     assert (align.AlignRight | align.AlignVCenter).value == sidebar._RIGHT
 
 
-def test_what_follows_the_first_paint_arrives_with_finish_setup(
-    qtbot: Any, loop: Any, sample: Any
-) -> None:
+def test_what_follows_the_first_paint_arrives_with_finish_setup(deferred: Any) -> None:
     from desktop.ui.article_list import COL_TIME, COLUMNS
     from desktop.ui.qt import Qt
 
-    paths, _info = sample
-    make_application()
-    window = build_window(paths, settings=WindowSettings(refresh_pool="thread"), defer_setup=True)
-    qtbot.addWidget(window)
-    try:
-        header = window.list.header()
-        titles = [header.model().headerData(i, Qt.Orientation.Horizontal) for i in range(6)]
-        assert titles == list(COLUMNS)
-        assert window.list.chips.plain and not header.isSortIndicatorShown()
-        sections = list(window.sidebar._sections.values())
-        assert all(s.flags() & Qt.ItemFlag.ItemIsSelectable for s in sections)  # Qt's default
-        right = window.list.parentWidget()
-        assert right.orientation() == Qt.Orientation.Vertical  # set as the int 2
-        assert window.sidebar.focusPolicy() == Qt.FocusPolicy.ClickFocus
-        window.finish_setup()
-        assert not window.list.chips.plain
-        assert header.isSortIndicatorShown() and header.sortIndicatorSection() == COL_TIME
-        assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
-        assert not any(s.flags() & Qt.ItemFlag.ItemIsSelectable for s in sections)
-        sources = window.sidebar._sections["sources"]
-        assert sources.flags() & Qt.ItemFlag.ItemIsDropEnabled
-    finally:
-        window.close()
-        window.tasks.close()
+    window, _paths = deferred
+    header = window.list.header()
+    titles = [header.model().headerData(i, Qt.Orientation.Horizontal) for i in range(6)]
+    assert titles == list(COLUMNS)
+    assert window.list.chips.plain and not header.isSortIndicatorShown()
+    sections = list(window.sidebar._sections.values())
+    assert all(s.flags() & Qt.ItemFlag.ItemIsSelectable for s in sections)  # Qt's default
+    right = window.list.parentWidget()
+    assert right.orientation() == Qt.Orientation.Vertical  # set as the int 2
+    assert window.sidebar.focusPolicy() == Qt.FocusPolicy.ClickFocus
+    window.finish_setup()
+    assert not window.list.chips.plain
+    assert header.isSortIndicatorShown() and header.sortIndicatorSection() == COL_TIME
+    assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    assert not any(s.flags() & Qt.ItemFlag.ItemIsSelectable for s in sections)
+    sources = window.sidebar._sections["sources"]
+    assert sources.flags() & Qt.ItemFlag.ItemIsDropEnabled
 
 
-def test_cells_do_not_inherit_the_previous_cells_roles(qtbot: Any, loop: Any, sample: Any) -> None:
+def test_cells_do_not_inherit_the_previous_cells_roles(deferred: Any) -> None:
     """A delegate reuses its role span from cell to cell: a title must not come out
     right-aligned (the time column's) or amber (the state column's)."""
     from desktop.ui.article_list import COL_STATE, COL_TIME, COL_TITLE
     from desktop.ui.qt import QStyleOptionViewItem, Qt
 
-    paths, _info = sample
-    make_application()
-    window = build_window(paths, settings=WindowSettings(refresh_pool="thread"), defer_setup=True)
-    qtbot.addWidget(window)
-    try:
-        assert FirstPage(paths).show_in(window)
-        model, delegate = window.model, window.list.itemDelegate()
-        row = next(r for r in range(model.rowCount()) if not model.item(model.index(r, 0)).row.read)
+    window, paths = deferred
+    assert FirstPage(paths).show_in(window)
+    model, delegate = window.model, window.list.itemDelegate()
+    row = next(r for r in range(model.rowCount()) if not model.item(model.index(r, 0)).row.read)
 
-        def option(col: int) -> Any:
-            opt = QStyleOptionViewItem()
-            delegate.initStyleOption(opt, model.index(row, col))
-            return opt
+    def option(col: int) -> Any:
+        opt = QStyleOptionViewItem()
+        delegate.initStyleOption(opt, model.index(row, col))
+        return opt
 
-        time_cell, state_cell, title = option(COL_TIME), option(COL_STATE), option(COL_TITLE)
-        assert time_cell.displayAlignment & Qt.AlignmentFlag.AlignRight
-        assert state_cell.palette.text().color().name() == "#d97706"  # unread: amber mark
-        assert not title.displayAlignment & Qt.AlignmentFlag.AlignRight
-        assert title.palette.text().color().name() != "#d97706"
-        assert title.font.bold()  # unread
-    finally:
-        window.close()
-        window.tasks.close()
+    time_cell, state_cell, title = option(COL_TIME), option(COL_STATE), option(COL_TITLE)
+    assert time_cell.displayAlignment & Qt.AlignmentFlag.AlignRight
+    assert state_cell.palette.text().color().name() == "#d97706"  # unread: amber mark
+    assert not title.displayAlignment & Qt.AlignmentFlag.AlignRight
+    assert title.palette.text().color().name() != "#d97706"
+    assert title.font.bold()  # unread

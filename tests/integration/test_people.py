@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +23,6 @@ from tests.support import cli
 from tests.support.factories import add_source, entry, ingest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "db"
-
-
-@pytest.fixture
-def pair(data_paths, database) -> Iterator[tuple[Newsdesk, Newsdesk]]:
-    """alice and bob on one store (a SQLite file, then PostgreSQL)."""
-    alice = Newsdesk.open(data_paths, database, user="alice")
-    bob = Newsdesk.open(data_paths, database, user="bob")
-    try:
-        yield alice, bob
-    finally:
-        bob.close()
-        alice.close()
 
 
 def _state(desk: Newsdesk, article_id: int) -> tuple[bool, bool, bool]:

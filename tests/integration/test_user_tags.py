@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from desktop.service import Newsdesk
 from desktop.store import counts, labels, migrations, retention, tagging
@@ -24,18 +21,6 @@ from tests.support import cli
 from tests.support.factories import add_source, entry, ingest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "db"
-
-
-@pytest.fixture
-def pair(data_paths, database) -> Iterator[tuple[Newsdesk, Newsdesk]]:
-    """alice and bob on one store (a SQLite file, then PostgreSQL)."""
-    alice = Newsdesk.open(data_paths, database, user="alice")
-    bob = Newsdesk.open(data_paths, database, user="bob")
-    try:
-        yield alice, bob
-    finally:
-        bob.close()
-        alice.close()
 
 
 def _machine(desk: Newsdesk, rows: list[tuple[int, str, float]]) -> None:
