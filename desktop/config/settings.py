@@ -5,6 +5,10 @@ The settings dialog is generated from :data:`SETTINGS`; values live in
 migrated forward when read (the legacy unversioned file of release 0.1 held
 only ``mark_read_on_open``); keys this release does not know are kept on save,
 so a newer release's settings survive a round trip through an older one.
+A new setting needs no new version: a file without it reads as its default.
+
+No secret is ever a setting: ``database_url`` refuses a URL holding a
+password (it goes to the system keyring, see ``store.db_password``).
 
 Compatibility: ``mark_read_on_open`` is written as the window has always read
 it — ``"now"``, ``"never"``, or the delay in seconds as a number — so
