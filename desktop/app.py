@@ -6,8 +6,12 @@ the schema is current). The window shows it at its first paint; right after
 that paint the backend (SQLAlchemy, migrations, writer, background jobs)
 opens on a worker thread and takes over. With no database yet, or one that
 needs a migration, the window opens empty and fills once the backend is open.
-On PostgreSQL (``--database URL``) there is no fast path: the window opens
-empty and reads its first page on a worker thread once the backend is open.
+On PostgreSQL (``--database URL``, ``$NEWSDESK_DATABASE_URL`` or the
+``database_url`` setting) there is no fast path: the window opens empty and
+reads its first page on a worker thread once the backend is open. The
+setting is read from ``settings.json`` with plain ``json`` (as
+``languages_shown`` is) before Qt loads; a SQLite file named there keeps the
+fast path on that file.
 """
 
 from __future__ import annotations
@@ -208,9 +212,23 @@ def open_window(data_dir: str | None, database: Path | str | None = None) -> int
     return run_window(data_dir, database)
 
 
+def window_database(paths: DataPaths) -> Path | str:
+    """The store of a window started without ``--database``: ``$NEWSDESK_DATABASE_URL``,
+    else the ``database_url`` setting, else the data folder's SQLite file (see
+    ``paths.resolve_database``). A value that is not valid (a password in the URL,
+    say) is ignored here: the window reports it among the settings' problems and
+    opens the data folder's file."""
+    from desktop.paths import resolve_database
+
+    try:
+        return resolve_database(None, paths)
+    except ValueError:
+        return paths.database
+
+
 def run_window(data_dir: str | None, database: Path | str | None = None) -> int:
     """Open the window on ``data_dir`` (or the default data folder) and ``database`` (a
-    SQLite file or a PostgreSQL URL; default: the data folder's file); returns the
+    SQLite file or a PostgreSQL URL; default: :func:`window_database`); returns the
     exit code."""
     import gc
 
@@ -219,6 +237,8 @@ def run_window(data_dir: str | None, database: Path | str | None = None) -> int:
     # task bridge collects on the UI thread from then on (see ui.tasks).
     gc.disable()
     paths = resolve_data_dir(data_dir)
+    if database is None:
+        database = window_database(paths)
     # sqlite3 reads the first page while Qt loads; a server database has no such path
     first = FirstPage(paths, database) if not isinstance(database, str) else None
     _import_qt_free_modules()

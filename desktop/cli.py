@@ -37,8 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--database",
         metavar="URL",
-        help="a shared PostgreSQL store, postgresql://user@host/db (default: "
-        "$NEWSDESK_DATABASE_URL, else the SQLite file in the data folder)",
+        help="a shared PostgreSQL store, postgresql://user@host/db, or a SQLite file "
+        "(default: $NEWSDESK_DATABASE_URL, else the database_url setting, else the "
+        "SQLite file in the data folder)",
     )
     p.add_argument(
         "--user",
@@ -157,6 +158,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("self-test", help="check the installed app works (no screen needed)")
 
+    dp = sub.add_parser(
+        "database-password",
+        help="keep the PostgreSQL store's password in the system keyring",
+    )
+    dp.add_argument(
+        "--database",
+        metavar="URL",
+        default=argparse.SUPPRESS,  # absent: the global option's value stands
+        help="the PostgreSQL URL, without its password (default: as for every command)",
+    )
+    dp.add_argument("--delete", action="store_true", help="forget the stored password")
+
     en = sub.add_parser("enrich", help="(re-)enrich stored articles after a model or rule change")
     en.add_argument("--all", action="store_true", help="redo every article, not just pending")
     en.add_argument(
@@ -227,6 +240,36 @@ def _read_password(username: str) -> str:
     if sys.stdin is not None and sys.stdin.isatty():
         return getpass.getpass(f"Password for {username}: ")
     return (sys.stdin.readline() if sys.stdin else "").rstrip("\r\n")
+
+
+def cmd_database_password(args: argparse.Namespace) -> int:
+    """Store (or with ``--delete`` forget) the password of the resolved PostgreSQL
+    database in the system keyring; the database is not opened."""
+    from desktop.paths import resolve_data_dir, resolve_database
+    from desktop.sources.credentials import CredentialsUnavailable
+    from desktop.store.db_password import account, delete_password, store_password
+
+    try:
+        target = resolve_database(args.database, resolve_data_dir(args.data_dir))
+    except ValueError as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    if not isinstance(target, str):
+        _err(
+            f"the database is the SQLite file {target}, which needs no password "
+            "(name a PostgreSQL one with --database URL or the database_url setting)"
+        )
+        return EXIT_ERROR
+    try:
+        if args.delete:
+            print(f"forgot the password for {delete_password(target)}")
+            return EXIT_OK
+        password = _read_password(account(target))
+        print(f"kept the password for {store_password(target, password)} in the system keyring")
+    except (CredentialsUnavailable, ValueError) as exc:
+        _err(str(exc))
+        return EXIT_ERROR
+    return EXIT_OK
 
 
 def cmd_add(app: Any, args: argparse.Namespace) -> int:
@@ -679,6 +722,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return open_window(args.data_dir, database)
     if args.command == "classify":
         return cmd_classify(None, args)
+    if args.command == "database-password":
+        return cmd_database_password(args)
     if args.command == "self-test":
         from desktop.selftest import run_self_test
 

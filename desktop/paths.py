@@ -52,14 +52,18 @@ def resolve_data_dir(cli_value: str | os.PathLike[str] | None = None) -> DataPat
     return DataPaths(root)
 
 
-def resolve_database(cli_value: str | None, paths: DataPaths) -> Path | str:
-    """``--database`` first, then ``$NEWSDESK_DATABASE_URL``, then the SQLite file in
-    the data folder. A URL (``postgresql://…``) is returned as a string; anything
-    else is a SQLite file path."""
-    value = cli_value or os.environ.get(ENV_DATABASE_URL) or ""
-    if not value:
-        return paths.database
-    if value.startswith(("postgresql:", "postgresql+", "postgres:")):
+POSTGRES_PREFIXES = ("postgresql:", "postgresql+", "postgres:")
+SETTING_NAME = "database_url"
+"""The ``settings.json`` key of the database setting (see ``config.settings``)."""
+
+
+def parse_database(value: str, base: Path | None = None) -> Path | str:
+    """A database value → a PostgreSQL URL (``postgres://`` normalised to
+    ``postgresql://``, returned as a string) or a SQLite file path (``sqlite:///``
+    prefix allowed; relative to ``base``, default the working folder). Raises
+    ValueError for another scheme."""
+    value = value.strip()
+    if value.startswith(POSTGRES_PREFIXES):
         if value.startswith("postgres:"):
             value = "postgresql:" + value[len("postgres:") :]
         return value
@@ -67,9 +71,83 @@ def resolve_database(cli_value: str | None, paths: DataPaths) -> Path | str:
         value = value[len("sqlite:///") :]
     if "://" in value:
         raise ValueError(
-            f"unsupported database URL: {value.split('://')[0]}:// (postgresql:// or a file)"
+            f"unsupported database URL: {value.split('://')[0]}:// "
+            "(postgresql:// or a SQLite file path)"
         )
-    return Path(value).expanduser().resolve()
+    path = Path(value).expanduser()
+    if base is not None and not path.is_absolute():
+        path = base / path
+    return path.resolve()
+
+
+def url_has_password(url: str) -> bool:
+    """Whether a PostgreSQL URL carries a password (``user:secret@`` or ``?password=``)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(url)
+    return bool(parts.password) or bool(parse_qs(parts.query).get("password"))
+
+
+def check_database_setting(value: str) -> str:
+    """The ``database_url`` setting checked and normalised: ``""`` (the data folder's
+    SQLite file), a ``postgresql://`` URL without a password, or a SQLite file path
+    (relative paths are relative to the data folder). Raises ValueError saying why."""
+    value = str(value).strip()
+    if not value:
+        return ""
+    target = parse_database(value, Path("/"))
+    if isinstance(target, Path):
+        return value
+    if url_has_password(target):
+        raise ValueError(
+            "the URL holds a password, and settings.json is no place for secrets: remove "
+            "it from the URL and store it in the system keyring (the password field "
+            "beside it, or `newsdesk --database URL database-password`)"
+        )
+    return target
+
+
+def database_setting(paths: DataPaths) -> str:
+    """The raw ``database_url`` of the data folder's ``settings.json`` ("" when absent
+    or unreadable), read without the settings machinery (start-up reads it)."""
+    import json
+
+    try:
+        data = json.loads(paths.settings.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    value = data.get(SETTING_NAME, "") if isinstance(data, dict) else ""
+    return value if isinstance(value, str) else ""
+
+
+def resolve_database(
+    cli_value: str | None, paths: DataPaths, *, setting: str | None = None
+) -> Path | str:
+    """The store to open, first found of:
+
+    1. ``--database`` (``cli_value``),
+    2. ``$NEWSDESK_DATABASE_URL``,
+    3. the ``database_url`` setting (``setting`` when given, else read from the data
+       folder's ``settings.json``; a relative file path there is relative to the data
+       folder),
+    4. the SQLite file in the data folder.
+
+    A URL (``postgresql://…``) is returned as a string; anything else is a SQLite
+    file path. Raises ValueError for an unsupported scheme, and for a setting that
+    holds a password (secrets go to the keyring, never to ``settings.json``).
+    """
+    value = cli_value or os.environ.get(ENV_DATABASE_URL) or ""
+    if value:
+        return parse_database(value)
+    if setting is None:
+        setting = database_setting(paths)
+    if setting.strip():
+        try:
+            checked = check_database_setting(setting)
+        except ValueError as exc:
+            raise ValueError(f"{paths.settings.name}: {SETTING_NAME}: {exc}") from None
+        return parse_database(checked, paths.root)
+    return paths.database
 
 
 def resources_dir() -> Path:

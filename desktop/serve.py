@@ -144,10 +144,14 @@ class PostgresFetcherLock:
     KEY = 0x4E455753
     """The advisory lock key ("NEWS")."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, password: str | None = None) -> None:
         from sqlalchemy.engine import make_url
 
+        from desktop.store.postgres import connect_args
+
         self.conninfo = make_url(url).set(drivername="postgresql").render_as_string(False)
+        self._auth = connect_args(password)
+        """The keyring's password (see ``store.db_password``), passed at connect time."""
         self._conn: Any = None
 
     @property
@@ -162,7 +166,7 @@ class PostgresFetcherLock:
         if self._conn is not None:
             return True
         name = f"newsdesk serve {os.getpid()}@{socket.gethostname()}"[:63]
-        conn = psycopg.connect(self.conninfo, autocommit=True, application_name=name)
+        conn = psycopg.connect(self.conninfo, autocommit=True, application_name=name, **self._auth)
         got = conn.execute("SELECT pg_try_advisory_lock(%s)", (self.KEY,)).fetchone()[0]
         if not got:
             conn.close()
@@ -183,7 +187,7 @@ class PostgresFetcherLock:
         """Who holds the lock now (pid, host, since), or None when it is free."""
         import psycopg
 
-        with psycopg.connect(self.conninfo, autocommit=True) as probe:
+        with psycopg.connect(self.conninfo, autocommit=True, **self._auth) as probe:
             row = probe.execute(
                 "SELECT a.application_name, extract(epoch FROM a.backend_start) "
                 "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
@@ -208,7 +212,7 @@ class PostgresFetcherLock:
 def lock_for(desk: Any, data_dir: Path) -> FetcherLock | PostgresFetcherLock:
     """The fetcher lock of ``desk``'s store: an advisory lock on PostgreSQL, else a file."""
     if getattr(desk.db, "dialect", "sqlite") == "postgresql":
-        return PostgresFetcherLock(desk.db.url)
+        return PostgresFetcherLock(desk.db.url, getattr(desk.db, "password", None))
     return FetcherLock(data_dir / LOCK_NAME)
 
 

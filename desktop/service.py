@@ -131,7 +131,9 @@ class Newsdesk:
         from desktop.store.live import Listener
 
         ignore: Any = () if own else self.db.writer_pids
-        listener = Listener(self.db.url, deliver, ignore_pids=ignore).start()
+        listener = Listener(
+            self.db.url, deliver, ignore_pids=ignore, password=self.db.password
+        ).start()
         self._listeners.append(listener)
         return listener
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,31 @@ def keyring_ok() -> None:
     ok, why = CredentialStore().available()
     if not ok:
         pytest.skip(f"no system keyring here ({why}); run under scripts/with-secret-service")
+
+
+@dataclass(frozen=True)
+class PasswordRole:
+    """A PostgreSQL role that must give its password (see ``pg_password_role``)."""
+
+    url: str
+    """``postgresql://role@127.0.0.1:port/db``, without the password."""
+    password: str
+
+
+@pytest.fixture
+def pg_password_role(postgres_admin_url: str, keyring_ok: None) -> Iterator[PasswordRole]:
+    """A role that must give its password, owning a fresh database of its own (see
+    ``tests.support.postgres.password_role``); its keyring entry is removed after.
+    Skips without a keyring, or when the server's ``pg_hba.conf`` is out of reach."""
+    from desktop.sources.credentials import CredentialStore
+    from desktop.store.db_password import ACCOUNT, account
+    from tests.support.postgres import password_role
+
+    with password_role(postgres_admin_url) as made:
+        if made is None:
+            pytest.skip("this server's pg_hba.conf cannot be edited from here")
+        url, secret = made
+        try:
+            yield PasswordRole(url, secret)
+        finally:
+            CredentialStore().delete(ACCOUNT, account(url))

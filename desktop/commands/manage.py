@@ -54,7 +54,7 @@ FILE_COMMANDS: tuple[Command, ...] = (
         "Settings…",
         FILE,
         ("Ctrl+P",),
-        "Theme, font size, reading, retention, refresh and notifications.",
+        "Theme, font size, reading, retention, refresh, notifications and the shared store.",
         when="global",
     ),
     Command(

@@ -5,6 +5,10 @@ The settings dialog is generated from :data:`SETTINGS`; values live in
 migrated forward when read (the legacy unversioned file of release 0.1 held
 only ``mark_read_on_open``); keys this release does not know are kept on save,
 so a newer release's settings survive a round trip through an older one.
+A new setting needs no new version: a file without it reads as its default.
+
+No secret is ever a setting: ``database_url`` refuses a URL holding a
+password (it goes to the system keyring, see ``store.db_password``).
 
 Compatibility: ``mark_read_on_open`` is written as the window has always read
 it — ``"now"``, ``"never"``, or the delay in seconds as a number — so
@@ -23,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from desktop.paths import check_database_setting
+
 SETTINGS_VERSION = 2
 """1: the unversioned file of release 0.1; 2: this layout."""
 
@@ -37,7 +43,8 @@ class Setting:
 
     name: str
     kind: str
-    """'bool', 'int', 'float', 'choice' or 'languages' (a list of language codes)."""
+    """'bool', 'int', 'float', 'choice', 'languages' (a list of language codes) or
+    'text' (a string, checked and normalised by ``check``)."""
     default: Any
     label: str
     description: str
@@ -47,6 +54,10 @@ class Setting:
     minimum: float | None = None
     maximum: float | None = None
     suffix: str = ""
+    check: Callable[[str], str] | None = None
+    """For 'text': returns the value normalised, raises ValueError saying what is wrong."""
+    placeholder: str = ""
+    """For 'text': what the empty editor shows."""
 
     def coerce(self, value: Any) -> Any:
         """``value`` checked and converted to this setting's type (raises SettingsError)."""
@@ -83,6 +94,15 @@ class Setting:
                 if bad:
                     raise SettingsError(f"{self.name}: not language codes: {', '.join(bad)}")
                 return list(dict.fromkeys(codes))
+            if kind == "text":
+                if not isinstance(value, str):
+                    raise TypeError(value)
+                if self.check is None:
+                    return value.strip()
+                try:
+                    return self.check(value)
+                except ValueError as exc:
+                    raise SettingsError(f"{self.name}: {exc}") from None
         except SettingsError:
             raise
         except (TypeError, ValueError) as exc:
@@ -196,8 +216,25 @@ SETTINGS: tuple[Setting, ...] = (
         "A desktop notification when new articles match a rule marked 'notify'.",
         "Notifications",
     ),
+    Setting(
+        "database_url",
+        "text",
+        "",
+        "Database",
+        "Where this computer's Newsdesk keeps articles and triage: empty for the SQLite "
+        "file in the data folder, a shared PostgreSQL as postgresql://user@host/db (the "
+        "password goes to the system keyring, never into this file), or another SQLite "
+        "file's path. --database and $NEWSDESK_DATABASE_URL win over it. Takes effect "
+        "at the next start.",
+        "Shared store",
+        check=check_database_setting,
+        placeholder="the SQLite file in the data folder",
+    ),
 )
 """Every setting, in dialog order."""
+
+RESTART_NEEDED = frozenset({"database_url"})
+"""Settings a running window does not follow: they take effect at the next start."""
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 

@@ -19,7 +19,9 @@ class Database:
     reads use their own connections.
 
     ``path`` is the SQLite file (None on PostgreSQL); ``url`` the PostgreSQL
-    URL (None on SQLite); ``dialect`` is ``"sqlite"`` or ``"postgresql"``.
+    URL (None on SQLite); ``dialect`` is ``"sqlite"`` or ``"postgresql"``;
+    ``password`` the keyring's password for ``url``, looked up once and passed to
+    every connection (None: libpq's own sources, see ``store.db_password``).
 
     The handle is opened for one person (``user``, default
     ``people.default_user()``): ``user`` and ``person_id`` name them, and every
@@ -40,18 +42,25 @@ class Database:
 
         if is_url(target):
             from desktop.store import postgres
+            from desktop.store.db_password import password_for
 
             self.path: Path | None = None
             self.url: str | None = str(target)
             self.dialect = "postgresql"
-            self.migration: MigrationReport = postgres.prepare(self.url, user=self.user)
-            self._engine = postgres.make_engine(self.url)
-            self._read_engine = postgres.make_engine(self.url, readonly=True)
+            self.password = password_for(self.url)
+            self.migration: MigrationReport = postgres.prepare(
+                self.url, user=self.user, password=self.password
+            )
+            self._engine = postgres.make_engine(self.url, password=self.password)
+            self._read_engine = postgres.make_engine(
+                self.url, readonly=True, password=self.password
+            )
             postgres.track_backend_pids(self._engine, self.writer_pids)
         else:
             path = Path(target)
             self.path = path
             self.url = None
+            self.password = None
             self.dialect = "sqlite"
             self.migration = prepare(path, user=self.user)
             self._engine = make_engine(path)

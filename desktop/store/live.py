@@ -91,8 +91,10 @@ class Listener:
         ignore_pids: Collection[int] = (),
         keepalive: float = KEEPALIVE_S,
         name: str = "newsdesk-live",
+        password: str | None = None,
     ) -> None:
         self.url = url
+        self._password = password
         self._deliver = deliver
         self._ignore = ignore_pids
         self._keepalive = keepalive
@@ -140,13 +142,16 @@ class Listener:
     def _run(self) -> None:
         import psycopg
 
-        from desktop.store.postgres import libpq_url, redact
+        from desktop.store.postgres import connect_args, libpq_url, redact
 
+        auth = connect_args(self._password)
         failures = 0
         while not self._stop.is_set():
             conn = None
             try:
-                conn = psycopg.connect(libpq_url(self.url), autocommit=True, connect_timeout=5)
+                conn = psycopg.connect(
+                    libpq_url(self.url), autocommit=True, connect_timeout=5, **auth
+                )
                 conn.execute(f"LISTEN {CHANNEL}")
                 self.pid = int(conn.info.backend_pid)
                 self.connects += 1

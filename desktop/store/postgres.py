@@ -5,6 +5,10 @@ The schema is created and migrated with plain psycopg (each step's
 afterwards SQLAlchemy engines are handed out as for SQLite. Their
 driver-level statements keep sqlite3's ``?`` parameters (see
 ``dialect.install_placeholders``).
+
+Every function that connects takes ``password``: the keyring's password for
+the URL (``db_password.password_for``), passed to the driver at connect time;
+None leaves it to libpq (the URL's own, ``$PGPASSWORD``, ``~/.pgpass``).
 """
 
 from __future__ import annotations
@@ -41,13 +45,18 @@ def redact(url: str) -> str:
     return f"{scheme}{sep}{creds.split(':', 1)[0]}:***@{host}"
 
 
-def _connect(url: str) -> Any:
+def connect_args(password: str | None) -> dict[str, Any]:
+    """psycopg's keyword arguments for ``password`` (none when it is None)."""
+    return {"password": password} if password else {}
+
+
+def _connect(url: str, password: str | None = None) -> Any:
     try:
         import psycopg
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise DatabaseError("PostgreSQL needs psycopg: pip install 'newsdesk[postgres]'") from exc
     try:
-        return psycopg.connect(libpq_url(url), connect_timeout=10)
+        return psycopg.connect(libpq_url(url), connect_timeout=10, **connect_args(password))
     except psycopg.Error as exc:
         raise DatabaseError(f"cannot open database {redact(url)}: {exc}".strip()) from exc
 
@@ -63,9 +72,9 @@ def _version(conn: Any) -> int:
     return int(row[0]) if row else 0
 
 
-def schema_version(url: str) -> int:
+def schema_version(url: str, *, password: str | None = None) -> int:
     """The schema version recorded in the database of ``url`` (0 when empty)."""
-    conn = _connect(url)
+    conn = _connect(url, password)
     try:
         return max(_version(conn), 0)
     finally:
@@ -73,13 +82,17 @@ def schema_version(url: str) -> int:
 
 
 def prepare(
-    url: str, target: int = migrations.LATEST, *, user: str | None = None
+    url: str,
+    target: int = migrations.LATEST,
+    *,
+    user: str | None = None,
+    password: str | None = None,
 ) -> MigrationReport:
     """Create or migrate the database at ``url`` up to ``target`` (no file backup:
     the server's own backups apply). A newer schema raises :class:`NewerSchemaError`."""
     import psycopg
 
-    conn = _connect(url)
+    conn = _connect(url, password)
     try:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
@@ -105,7 +118,7 @@ def prepare(
         conn.close()
 
 
-def make_engine(url: str, *, readonly: bool = False) -> Engine:
+def make_engine(url: str, *, readonly: bool = False, password: str | None = None) -> Engine:
     """A SQLAlchemy engine on ``url``; read engines open read-only transactions."""
     from sqlalchemy import create_engine
 
@@ -116,7 +129,11 @@ def make_engine(url: str, *, readonly: bool = False) -> Engine:
         options += " -c default_transaction_read_only=on"
     engine = create_engine(
         engine_url(url),
-        connect_args={"options": options, "cursor_factory": _client_cursor()},
+        connect_args={
+            "options": options,
+            "cursor_factory": _client_cursor(),
+            **connect_args(password),
+        },
         pool_pre_ping=False,
     )
     install_placeholders(engine)

@@ -15,6 +15,8 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,3 +139,36 @@ def drop_database(admin_url: str, url: str) -> None:
 
 def _libpq(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@contextmanager
+def password_role(admin_url: str) -> Iterator[tuple[str, str] | None]:
+    """A role that must give its password (scram over TCP from 127.0.0.1), owning a
+    fresh database of its name: yields (URL without the password, password), or None
+    when this process cannot edit the server's ``pg_hba.conf`` (a server of its own).
+    The line added to ``pg_hba.conf`` names only this role; it is removed afterwards."""
+    import psycopg
+
+    admin = _libpq(admin_url)
+    name = f"nd_pw_{uuid.uuid4().hex[:10]}"
+    secret = "pw-" + uuid.uuid4().hex
+    with psycopg.connect(admin, autocommit=True) as conn:
+        hba = Path(conn.execute("SHOW hba_file").fetchone()[0])
+        try:
+            before = hba.read_text()
+            hba.write_text(f"host all {name} 127.0.0.1/32 scram-sha-256\n{before}")
+        except OSError:
+            yield None
+            return
+        conn.execute(f"CREATE ROLE {name} LOGIN PASSWORD '{secret}'")
+        conn.execute(f"CREATE DATABASE {name} OWNER {name}")
+        conn.execute("SELECT pg_reload_conf()")
+    host = admin_url.split("@", 1)[1].rsplit("/", 1)[0]
+    try:
+        yield f"postgresql://{name}@{host}/{name}", secret
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            hba.write_text(before)
+            conn.execute("SELECT pg_reload_conf()")
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f"DROP ROLE IF EXISTS {name}")

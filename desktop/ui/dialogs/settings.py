@@ -10,7 +10,14 @@ from desktop.commands.registry import (
     display_keys,
     normalize_sequence,
 )
-from desktop.config.settings import SETTINGS, Setting, Settings, SettingsError, defaults
+from desktop.config.settings import (
+    RESTART_NEEDED,
+    SETTINGS,
+    Setting,
+    Settings,
+    SettingsError,
+    defaults,
+)
 from desktop.ui.qt import (
     QBrush,
     QCheckBox,
@@ -56,6 +63,10 @@ def editor_for(setting: Setting) -> QWidget:
         widget = QComboBox()
         for value, label in setting.choices:
             widget.addItem(label, value)
+    elif setting.kind == "text":
+        widget = QLineEdit()
+        widget.setPlaceholderText(setting.placeholder)
+        widget.setClearButtonEnabled(True)
     else:  # languages
         widget = QLineEdit()
         widget.setPlaceholderText("all languages")
@@ -73,6 +84,8 @@ def set_value(widget: Any, setting: Setting, value: Any) -> None:
         widget.setValue(value)
     elif setting.kind == "choice":
         widget.setCurrentIndex(max(0, widget.findData(value)))
+    elif setting.kind == "text":
+        widget.setText(str(value))
     else:
         widget.setText(" ".join(value))
 
@@ -88,8 +101,28 @@ def get_value(widget: Any, setting: Setting) -> Any:
     return widget.text()
 
 
+def password_editor() -> QLineEdit:
+    """The database password's field: written to the system keyring on Apply/OK, never
+    to ``settings.json``; empty keeps what the keyring holds."""
+    widget = QLineEdit()
+    widget.setObjectName("setting_database_password")
+    widget.setEchoMode(QLineEdit.EchoMode.Password)
+    widget.setPlaceholderText("unchanged (kept in the system keyring)")
+    tip = (
+        "The PostgreSQL password, kept in the system keyring (never in settings.json). "
+        "Leave empty to keep the stored one, or when ~/.pgpass or $PGPASSWORD has it."
+    )
+    widget.setToolTip(tip)
+    widget.setWhatsThis(tip)
+    return widget
+
+
 class SettingsDialog(QDialog):
-    """One form per section, one editor per declared setting; Apply/OK update live."""
+    """One form per section, one editor per declared setting; Apply/OK update live.
+
+    Beside ``database_url`` a password field stores into the system keyring on
+    Apply/OK; the settings of ``RESTART_NEEDED`` take effect at the next start (the
+    dialog says so)."""
 
     def __init__(self, settings: Settings, parent: Any = None) -> None:
         super().__init__(parent)
@@ -98,6 +131,7 @@ class SettingsDialog(QDialog):
         self.setMinimumWidth(560)
         self.settings = settings
         self.editors: dict[str, Any] = {}
+        self.password: QLineEdit | None = None
         layout = QVBoxLayout(self)
         sections: dict[str, QFormLayout] = {}
         for s in SETTINGS:
@@ -110,6 +144,9 @@ class SettingsDialog(QDialog):
             editor = editor_for(s)
             self.editors[s.name] = editor
             form.addRow("" if s.kind == "bool" else f"{s.label}:", editor)
+            if s.name == "database_url":
+                self.password = password_editor()
+                form.addRow("Database password:", self.password)
             hint = QLabel(s.description)
             hint.setWordWrap(True)
             hint.setObjectName("settingHint")
@@ -147,14 +184,41 @@ class SettingsDialog(QDialog):
         self._show(defaults())
 
     def apply(self) -> bool:
-        """Validate and apply the form now (listeners update the window live)."""
+        """Validate and apply the form now (listeners update the window live); a typed
+        database password goes to the system keyring first."""
+        from desktop.sources.credentials import CredentialsUnavailable
+
+        values = self.values()
+        notes: list[str] = []
         try:
-            changed = self.settings.update(self.values())
-        except (SettingsError, OSError) as exc:
+            checked = {s.name: s.coerce(values[s.name]) for s in SETTINGS}
+            if self.password is not None and self.password.text():
+                notes.append(self._store_password(checked["database_url"]))
+            changed = self.settings.update(checked)
+        except (ValueError, CredentialsUnavailable, OSError) as exc:
             self.message.setText(f"⚠ {exc}")
             return False
-        self.message.setText(f"Applied: {', '.join(sorted(changed))}" if changed else "")
+        live = sorted(changed - RESTART_NEEDED)
+        if live:
+            notes.insert(0, f"Applied: {', '.join(live)}.")
+        if changed & RESTART_NEEDED:
+            notes.append("The database changes the next time Newsdesk starts.")
+        self.message.setText(" ".join(notes))
         return True
+
+    def _store_password(self, url: str) -> str:
+        """Keep the typed password for ``url`` in the keyring; returns the status note."""
+        from desktop.paths import POSTGRES_PREFIXES
+        from desktop.store.db_password import store_password
+
+        assert self.password is not None
+        if not url.startswith(POSTGRES_PREFIXES):
+            raise SettingsError(
+                "database password: only a PostgreSQL database (postgresql://…) takes one"
+            )
+        key = store_password(url, self.password.text())
+        self.password.clear()
+        return f"Password for {key} kept in the system keyring."
 
     def _ok(self) -> None:
         if self.apply():
