@@ -201,11 +201,13 @@ class MainWindow(QMainWindow):
         # widgets
         self.model = ArticleModel(lambda fn, *a, done: self.tasks.read(fn, *a, done=done), self)
         self.list = ArticleView(self.model, self)
-        self.reader = ReaderPane(self)
+        # with defer_setup, the first paint shows the list: the pane's empty state and the
+        # sidebar's headings follow in finish_setup (~15 ms of layout and painting)
+        self.reader = ReaderPane(self, empty=not defer_setup)
         self.reader.open_url = self._open_link
         self.reader.fetch_image = self._fetch_image
         self._image_requests: set[str] = set()
-        self.sidebar = Sidebar(self)
+        self.sidebar = Sidebar(self, defer=defer_setup)
         self.search = SearchField(self._leave_search, self)
         split = QSplitter(parent=self)  # horizontal (a positional parent would be tried as
         # a Qt.Orientation first, building every Qt enum class)
@@ -330,15 +332,19 @@ class MainWindow(QMainWindow):
     def finish_setup(self) -> None:
         """The parts of the window the first paint does not need (called right after it
         when the window was built with ``defer_setup``): the application-wide key
-        filter, the list's sort arrow and chips, and the sidebar's item flags. Every event of the
-        application passes through the filter, and at start-up each new event class
-        costs PySide6 a lazily built Python type (~90 enum classes, ~50 ms before the
-        first paint); the others take ``Qt`` enums, whose namespace costs ~13 ms to
-        build."""
+        filter, the list's sort arrow and chips, the sidebar's headings and views, and
+        the reading pane's empty state. Every event of the application passes through
+        the filter, and at start-up each new event class costs PySide6 a lazily built
+        Python type (~90 enum classes, ~50 ms before the first paint); the arrow, the
+        chips and the headings take ``Qt`` enums, whose namespace costs ~13 ms to build;
+        the sidebar and the pane's page cost ~15 ms of layout and painting."""
         if not self._keys_installed:
             self._keys_installed = True
             self.list.finish_setup()
             self.sidebar.finish_setup()
+            self._show_sidebar_current()
+            if self.reader.blank:
+                self.reader.show_empty()
             QApplication.instance().installEventFilter(self.keys)
             self.search.setClearButtonEnabled(True)
             self._fill_menus()
@@ -453,6 +459,9 @@ class MainWindow(QMainWindow):
         if self.search_text:
             parts.append(f"“{self.search_text}”")
         self.setWindowTitle("Newsdesk — " + " · ".join(parts))
+        self._show_sidebar_current()
+
+    def _show_sidebar_current(self) -> None:
         self.sidebar.show_current("view", self.view)
         if self.source_ids:
             self.sidebar.show_current("source", self.source_ids[0])

@@ -157,7 +157,9 @@ class ReaderPane(QTextBrowser):
     allow_images_requested = Signal(int)
     """Source id whose remote images the user allowed."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: Any = None, *, empty: bool = True) -> None:
+        """Without ``empty`` the pane starts blank (the window's first paint shows the
+        list; the empty state or an article follows)."""
         super().__init__(parent)
         self.setObjectName("readerPane")
         self.setOpenLinks(False)
@@ -171,7 +173,10 @@ class ReaderPane(QTextBrowser):
         self.fetch_image: Callable[[str], None] | None = None
         """Set by the owner: start a background fetch of an allowed image URL."""
         self.open_url: Callable[[QUrl], Any] = _open_in_browser
-        self.show_empty()
+        self.blank = True
+        """Nothing rendered yet (see ``empty``)."""
+        if empty:
+            self.show_empty()
 
     @property
     def article_id(self) -> int | None:
@@ -190,6 +195,7 @@ class ReaderPane(QTextBrowser):
         """The empty state."""
         self.detail = None
         self.blocked = []
+        self.blank = False
         self.setHtml(empty_html(self.colours()))
 
     def restyle(self) -> None:
@@ -205,6 +211,7 @@ class ReaderPane(QTextBrowser):
         position = self.verticalScrollBar().value() if same else 0
         self.detail = detail
         self.blocked = []
+        self.blank = False
         colours = self.colours()
         self.setHtml(render_article(detail, colours=colours))
         if self.blocked and not detail.get("remote_images"):

@@ -123,7 +123,9 @@ class Sidebar(QTreeWidget):
     source_dropped = Signal(int, object)
     """(source id, folder or None): a source was dragged onto a folder (or out of one)."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: Any = None, *, defer: bool = False) -> None:
+        """With ``defer``, the headings and views come with :meth:`finish_setup` (after
+        the window's first paint: the list is painted first)."""
         super().__init__(parent)
         self.setObjectName("sidebar")
         self.setHeaderHidden(True)
@@ -145,6 +147,20 @@ class Sidebar(QTreeWidget):
         self.setDropIndicatorShown(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
         self._sections: dict[str, QTreeWidgetItem] = {}
+        self.header().setStretchLastSection(False)
+        self.header().setSectionResizeMode(0, self.header().ResizeMode.Stretch)
+        self.header().setSectionResizeMode(1, self.header().ResizeMode.Fixed)
+        self.header().resizeSection(1, 40)
+        self.itemClicked.connect(self._clicked)
+        self.itemActivated.connect(self._clicked)
+        if not defer:
+            self.finish_setup()
+
+    def finish_setup(self) -> None:
+        """The section headings (not selectable; the Sources heading takes drops: a
+        source dropped there leaves its folder) and the views; once only."""
+        if self._sections:
+            return
         for key, title in (
             ("views", ""),
             ("sources", "Sources"),
@@ -152,33 +168,20 @@ class Sidebar(QTreeWidget):
             ("topics", "Topics"),
             ("searches", "Saved searches"),
         ):
-            section = QTreeWidgetItem(self, [title.upper(), ""])  # flags: finish_setup
-            font = QFont(section.font(0))
-            font.setPointSizeF(font.pointSizeF() * 0.8)
-            font.setBold(True)
-            section.setFont(0, font)
-            section.setData(0, _FOREGROUND, QColor("#6b7280"))  # not a QBrush: see KEY_ROLE
-            section.setExpanded(True)
-            self._sections[key] = section
-            if not title:
-                section.setHidden(False)
-        for view, title in VIEW_TITLES.items():
-            self._item("views", ("view", view), title, 0, self._sections["views"])
-        self.header().setStretchLastSection(False)
-        self.header().setSectionResizeMode(0, self.header().ResizeMode.Stretch)
-        self.header().setSectionResizeMode(1, self.header().ResizeMode.Fixed)
-        self.header().resizeSection(1, 40)
-        self.itemClicked.connect(self._clicked)
-        self.itemActivated.connect(self._clicked)
-
-    def finish_setup(self) -> None:
-        """Make the section headings unselectable (the Sources heading takes drops: a
-        source dropped there leaves its folder); called once the first paint is done."""
-        for key, section in self._sections.items():
+            section = QTreeWidgetItem(self, [title.upper(), ""])
             flags = Qt.ItemFlag.ItemIsEnabled
             if key == "sources":
                 flags |= Qt.ItemFlag.ItemIsDropEnabled
             section.setFlags(flags)
+            font = QFont(section.font(0))
+            font.setPointSizeF(font.pointSizeF() * 0.8)
+            font.setBold(True)
+            section.setFont(0, font)
+            section.setData(0, _FOREGROUND, QColor("#6b7280"))
+            section.setExpanded(True)
+            self._sections[key] = section
+        for view, title in VIEW_TITLES.items():
+            self._item("views", ("view", view), title, 0, self._sections["views"])
 
     def _item(
         self,
@@ -235,6 +238,7 @@ class Sidebar(QTreeWidget):
         Pass :func:`sidebar_entries` made on a worker thread to keep the
         formatting of thousands of sources off the UI thread.
         """
+        self.finish_setup()
         entries = (
             counts
             if isinstance(counts, SidebarEntries)

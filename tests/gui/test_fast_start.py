@@ -299,8 +299,8 @@ def test_what_follows_the_first_paint_arrives_with_finish_setup(deferred: Any) -
     titles = [header.model().headerData(i, Qt.Orientation.Horizontal) for i in range(6)]
     assert titles == list(COLUMNS)
     assert window.list.chips.plain and not header.isSortIndicatorShown()
-    sections = list(window.sidebar._sections.values())
-    assert all(s.flags() & Qt.ItemFlag.ItemIsSelectable for s in sections)  # Qt's default
+    assert window.sidebar._sections == {} and window.sidebar.topLevelItemCount() == 0
+    assert window.reader.blank and window.reader.toPlainText() == ""
     right = window.list.parentWidget()
     assert right.orientation() == Qt.Orientation.Vertical  # set as the int 2
     assert window.sidebar.focusPolicy() == Qt.FocusPolicy.ClickFocus
@@ -308,9 +308,13 @@ def test_what_follows_the_first_paint_arrives_with_finish_setup(deferred: Any) -
     assert not window.list.chips.plain
     assert header.isSortIndicatorShown() and header.sortIndicatorSection() == COL_TIME
     assert header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    sections = list(window.sidebar._sections.values())
+    assert len(sections) == 5 and window.sidebar.topLevelItemCount() == 5
     assert not any(s.flags() & Qt.ItemFlag.ItemIsSelectable for s in sections)
     sources = window.sidebar._sections["sources"]
     assert sources.flags() & Qt.ItemFlag.ItemIsDropEnabled
+    assert window.sidebar.currentItem().text(0) == "Inbox"
+    assert not window.reader.blank and "No article selected" in window.reader.toPlainText()
 
 
 def test_cells_do_not_inherit_the_previous_cells_roles(deferred: Any) -> None:
