@@ -282,18 +282,20 @@ class ArticleModel(QAbstractItemModel):
     def multiData(self, index: Any, span: Any) -> None:
         """Every role a delegate asks for in one call (Qt 6 paints through this).
 
-        Every role of the span is written, unanswered ones cleared: a delegate reuses its
-        span from cell to cell, so a role left alone would keep the previous cell's value
-        (the state column's amber and the time column's right alignment showed in titles)."""
+        Every role this model answers is written, cleared when this cell has no value: a
+        delegate reuses its span from cell to cell, so a role left alone would keep the
+        previous cell's value (the state column's amber and the time column's right
+        alignment showed in titles). Other roles are never set, so they stay empty."""
         it = self.item(index)
         col = index.column()
         for rd in span:
             role = rd.role()
-            value = self._value(it, col, role) if it is not None and role in _ROLES else None
-            if value is None:
-                rd.clearData()
-            else:
-                rd.setData(value)
+            if role in _ROLES:
+                value = self._value(it, col, role) if it is not None else None
+                if value is None:
+                    rd.clearData()
+                else:
+                    rd.setData(value)
 
     def _value(self, it: Item, col: int, role: int) -> Any:
         r = it.row
