@@ -40,4 +40,6 @@ def lower_thread_priority() -> None:
     import threading
 
     with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        thread = threading.get_native_id()
+        if os.getpriority(os.PRIO_PROCESS, thread) < 10:  # lower only, never raise it
+            os.setpriority(os.PRIO_PROCESS, thread, 10)
