@@ -57,6 +57,13 @@ class Dialect:
         """A FROM item over one JSON-array parameter, its column named ``value``."""
         return f"json_each(?) {alias}"
 
+    def rows(self, alias: str, types: tuple[str, ...]) -> tuple[list[str], str]:
+        """(column expressions, FROM item) over one parameter holding a JSON array of
+        rows (arrays), ``types`` their SQL types: many rows in one statement."""
+        return [f"json_extract({alias}.value, '$[{i}]')" for i in range(len(types))], (
+            f"json_each(?) {alias}"
+        )
+
     def nocase(self, expr: str) -> str:
         """``expr`` for ordering or comparing without regard to case."""
         return f"{expr} COLLATE NOCASE"
@@ -118,6 +125,13 @@ class Postgres(Dialect):
 
     def table(self, alias: str, sql_type: str = "bigint") -> str:
         return f"({self.values(sql_type)}) AS {alias}(value)"
+
+    def rows(self, alias: str, types: tuple[str, ...]) -> tuple[list[str], str]:
+        columns = [
+            f"{alias}.value->>{i}" if t == "text" else f"CAST({alias}.value->>{i} AS {t})"
+            for i, t in enumerate(types)
+        ]
+        return columns, f"json_array_elements(CAST(? AS json)) AS {alias}(value)"
 
     def nocase(self, expr: str) -> str:
         return f"lower({expr})"
