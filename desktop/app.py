@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from desktop.paths import DataPaths, resolve_data_dir, resources_dir
+from desktop.paths import DataPaths, raw_setting, resolve_data_dir, resources_dir
 
 STARTUP_PROBE_ENV = "NEWSDESK_STARTUP_PROBE"
 PAINTED = 7
@@ -106,13 +106,7 @@ def open_service(paths: DataPaths, database: Path | str | None = None) -> Any:
 
 def _languages_shown(paths: DataPaths) -> tuple[str, ...]:
     """The ``languages_shown`` setting, read without the settings machinery."""
-    import json
-
-    try:
-        data = json.loads(paths.settings.read_text(encoding="utf-8"))
-        value = data.get("languages_shown", []) if isinstance(data, dict) else []
-    except (OSError, ValueError):
-        return ()
+    value = raw_setting(paths, "languages_shown")
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
     return ()

@@ -107,16 +107,22 @@ def check_database_setting(value: str) -> str:
     return target
 
 
-def database_setting(paths: DataPaths) -> str:
-    """The raw ``database_url`` of the data folder's ``settings.json`` ("" when absent
-    or unreadable), read without the settings machinery (start-up reads it)."""
+def raw_setting(paths: DataPaths, name: str) -> object:
+    """``name``'s value as ``settings.json`` holds it (None when absent or unreadable),
+    read without the settings machinery: start-up reads a few before Qt loads."""
     import json
 
     try:
         data = json.loads(paths.settings.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return ""
-    value = data.get(SETTING_NAME, "") if isinstance(data, dict) else ""
+        return None
+    return data.get(name) if isinstance(data, dict) else None
+
+
+def database_setting(paths: DataPaths) -> str:
+    """The raw ``database_url`` of the data folder's ``settings.json`` ("" when absent
+    or unreadable)."""
+    value = raw_setting(paths, SETTING_NAME)
     return value if isinstance(value, str) else ""
 
 

@@ -17,6 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from desktop.store.queries import ArticleQuery, ArticleRow
 from desktop.ui.qt import (
+    ACCESSIBLE_TEXT_ROLE,
+    ALIGN_CENTER,
+    ALIGN_RIGHT_VCENTER,
+    ALIGNMENT_ROLE,
+    DISPLAY_ROLE,
+    FONT_ROLE,
+    FOREGROUND_ROLE,
+    TOOLTIP_ROLE,
+    USER_ROLE,
     QAbstractItemModel,
     QAbstractItemView,
     QColor,
@@ -46,22 +55,17 @@ SORT_BY_COLUMN = {
     COL_LANG: "language",
     COL_TIME: "published",
 }
-# Item roles and alignment as the plain ints Qt passes and accepts for them: naming
-# ``Qt.ItemDataRole`` here would build the whole ``Qt`` namespace of enums (~13 ms)
-# before the first paint (tests/ui check the numbers against the enums).
-_USER_ROLE = 256  # Qt.ItemDataRole.UserRole
-ROW_ROLE = _USER_ROLE + 1
-CHIPS_ROLE = _USER_ROLE + 2
+ROW_ROLE = USER_ROLE + 1
+CHIPS_ROLE = USER_ROLE + 2
 PREFETCH_PAGES = 3
 """Fetch the next page once the view is this many screens from the end of what is loaded."""
-_DISPLAY = 0  # DisplayRole
-_TOOLTIP = 3  # ToolTipRole
-_FONT = 6  # FontRole
-_ALIGN = 7  # TextAlignmentRole
-_FOREGROUND = 9  # ForegroundRole
-_ACCESSIBLE = 11  # AccessibleTextRole
-_TIME_ALIGN = 0x82  # Qt.AlignmentFlag.AlignRight | AlignVCenter
-_CENTER = 0x84  # Qt.AlignmentFlag.AlignCenter
+# plain ints, not Qt enums (see desktop.ui.qt): the first paint reads them
+_DISPLAY = DISPLAY_ROLE
+_TOOLTIP = TOOLTIP_ROLE
+_FONT = FONT_ROLE
+_ALIGN = ALIGNMENT_ROLE
+_FOREGROUND = FOREGROUND_ROLE
+_ACCESSIBLE = ACCESSIBLE_TEXT_ROLE
 _TRANSPARENT = (0, 0, 0, 0)
 _ROLES = frozenset(
     (ROW_ROLE, CHIPS_ROLE, _DISPLAY, _FONT, _FOREGROUND, _TOOLTIP, _ALIGN, _ACCESSIBLE)
@@ -354,7 +358,7 @@ class ArticleModel(QAbstractItemModel):
             if col == COL_STATE:
                 return self._amber
         if role == _ALIGN and col == COL_TIME:
-            return _TIME_ALIGN
+            return ALIGN_RIGHT_VCENTER
         if role == _ACCESSIBLE and col == COL_STATE:
             return "unread" if not r.read else "read"
         return None
@@ -739,7 +743,7 @@ class ChipDelegate(QStyledItemDelegate):
             painter.setBrush(QColor(bg))
             painter.drawRoundedRect(chip, h / 2, h / 2)
             painter.setPen(QColor(fg))
-            painter.drawText(chip, _CENTER, text)
+            painter.drawText(chip, ALIGN_CENTER, text)
             x += w + 4
         painter.end()
         return pixmap

@@ -28,6 +28,7 @@ from desktop.ui.article_list import (
 )
 from desktop.ui.keys import KeyDispatcher
 from desktop.ui.qt import (
+    VERTICAL,
     QApplication,
     QLabel,
     QLineEdit,
@@ -215,9 +216,7 @@ class MainWindow(QMainWindow):
         split.addWidget(self.sidebar)
         self.stack = QStackedWidget(split)
         right = QSplitter(parent=self.stack)
-        # Qt.Orientation.Vertical (2) through the property system: naming the enum would
-        # build every ``Qt`` enum class before the first paint.
-        right.setProperty("orientation", 2)
+        right.setProperty("orientation", VERTICAL)  # an int, not the enum: see desktop.ui.qt
         right.addWidget(self.list)
         right.addWidget(self.reader)
         right.setStretchFactor(0, 2)

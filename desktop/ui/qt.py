@@ -196,6 +196,24 @@ _MODULES: dict[str, tuple[str, ...]] = {
 _WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
 
+# Plain ints for the ``Qt`` enum values the start-up path passes (item roles, alignment,
+# enum properties set with ``setProperty``): naming the enums would build the whole
+# namespace before the first paint (see _QtNamespace; tests/gui/test_fast_start.py
+# checks each against its enum).
+USER_ROLE = 256  # Qt.ItemDataRole.UserRole
+DISPLAY_ROLE = 0
+TOOLTIP_ROLE = 3
+FONT_ROLE = 6
+ALIGNMENT_ROLE = 7  # TextAlignmentRole
+FOREGROUND_ROLE = 9
+ACCESSIBLE_TEXT_ROLE = 11
+ALIGN_RIGHT_VCENTER = 0x82  # Qt.AlignmentFlag.AlignRight | AlignVCenter
+ALIGN_CENTER = 0x84  # Qt.AlignmentFlag.AlignCenter
+VERTICAL = 2  # Qt.Orientation.Vertical
+CLICK_FOCUS = 2  # Qt.FocusPolicy.ClickFocus
+CUSTOM_CONTEXT_MENU = 3  # Qt.ContextMenuPolicy.CustomContextMenu
+
+
 class _QtNamespace:
     """``Qt``, PySide6's namespace of enums, resolved at the first use of one of them.
 
@@ -228,6 +246,18 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ACCESSIBLE_TEXT_ROLE",
+    "ALIGNMENT_ROLE",
+    "ALIGN_CENTER",
+    "ALIGN_RIGHT_VCENTER",
+    "CLICK_FOCUS",
+    "CUSTOM_CONTEXT_MENU",
+    "DISPLAY_ROLE",
+    "FONT_ROLE",
+    "FOREGROUND_ROLE",
+    "TOOLTIP_ROLE",
+    "USER_ROLE",
+    "VERTICAL",
     "QAbstractItemModel",
     "QAbstractItemView",
     "QAction",

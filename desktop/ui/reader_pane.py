@@ -173,10 +173,13 @@ class ReaderPane(QTextBrowser):
         self.fetch_image: Callable[[str], None] | None = None
         """Set by the owner: start a background fetch of an allowed image URL."""
         self.open_url: Callable[[QUrl], Any] = _open_in_browser
-        self.blank = True
-        """Nothing rendered yet (see ``empty``)."""
         if empty:
             self.show_empty()
+
+    @property
+    def blank(self) -> bool:
+        """Nothing rendered yet: neither the empty state nor an article (see ``empty``)."""
+        return self.detail is None and self.document().isEmpty()
 
     @property
     def article_id(self) -> int | None:
@@ -195,7 +198,6 @@ class ReaderPane(QTextBrowser):
         """The empty state."""
         self.detail = None
         self.blocked = []
-        self.blank = False
         self.setHtml(empty_html(self.colours()))
 
     def restyle(self) -> None:
@@ -211,7 +213,6 @@ class ReaderPane(QTextBrowser):
         position = self.verticalScrollBar().value() if same else 0
         self.detail = detail
         self.blocked = []
-        self.blank = False
         colours = self.colours()
         self.setHtml(render_article(detail, colours=colours))
         if self.blocked and not detail.get("remote_images"):

@@ -8,9 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from desktop.ui.qt import QAbstractItemView, QColor, QFont, Qt, QTreeWidget, QTreeWidgetItem, Signal
+from desktop.ui.qt import (
+    ALIGN_RIGHT_VCENTER,
+    ALIGNMENT_ROLE,
+    CLICK_FOCUS,
+    CUSTOM_CONTEXT_MENU,
+    FOREGROUND_ROLE,
+    USER_ROLE,
+    QAbstractItemView,
+    QColor,
+    QFont,
+    Qt,
+    QTreeWidget,
+    QTreeWidgetItem,
+    Signal,
+)
 
 if TYPE_CHECKING:  # the counts module loads after the first paint
     from desktop.store.counts import SidebarCounts
@@ -22,18 +37,16 @@ VIEW_TITLES = {
     "archived": "Archive",
     "all": "All",
 }
-# Roles and alignment as the ints Qt takes for them: the ``Qt`` enums are not built
-# before the first paint (see desktop.ui.qt).
-KEY_ROLE = 256 + 1  # Qt.ItemDataRole.UserRole + 1
-_ALIGN_ROLE = 7  # Qt.ItemDataRole.TextAlignmentRole
-_FOREGROUND = 9  # Qt.ItemDataRole.ForegroundRole
-_RIGHT = 0x82  # Qt.AlignmentFlag.AlignRight | AlignVCenter
+KEY_ROLE = USER_ROLE + 1
 
 
+@cache
 def _folder_flags() -> Qt.ItemFlag:
+    """(Built at first use: the ``Qt`` enums are not needed before the first paint.)"""
     return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDropEnabled
 
 
+@cache
 def _source_flags() -> Qt.ItemFlag:
     return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsDragEnabled
 
@@ -132,7 +145,7 @@ class Sidebar(QTreeWidget):
         self.setColumnCount(2)
         self.setRootIsDecorated(False)
         self.setIndentation(12)
-        self.setProperty("focusPolicy", 2)  # Qt.FocusPolicy.ClickFocus (see KEY_ROLE)
+        self.setProperty("focusPolicy", CLICK_FOCUS)  # an int: see desktop.ui.qt
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self._items: dict[tuple[str, Any], QTreeWidgetItem] = {}
         self._item_section: dict[tuple[str, Any], str] = {}
@@ -140,7 +153,7 @@ class Sidebar(QTreeWidget):
         """What each source entry shows now (skip unchanged ones without touching Qt)."""
         self.languages_shown: set[str] = set()
         """Language codes to list (empty: all), from the settings."""
-        self.setProperty("contextMenuPolicy", 3)  # Qt.ContextMenuPolicy.CustomContextMenu
+        self.setProperty("contextMenuPolicy", CUSTOM_CONTEXT_MENU)
         self.customContextMenuRequested.connect(self._context_menu)
         self.setDragEnabled(True)
         self.setAcceptDrops(True)
@@ -177,7 +190,7 @@ class Sidebar(QTreeWidget):
             font.setPointSizeF(font.pointSizeF() * 0.8)
             font.setBold(True)
             section.setFont(0, font)
-            section.setData(0, _FOREGROUND, QColor("#6b7280"))
+            section.setData(0, FOREGROUND_ROLE, QColor("#6b7280"))
             section.setExpanded(True)
             self._sections[key] = section
         for view, title in VIEW_TITLES.items():
@@ -196,7 +209,7 @@ class Sidebar(QTreeWidget):
         if item is None:
             item = QTreeWidgetItem(parent, [title, ""])
             item.setData(0, KEY_ROLE, key)
-            item.setData(1, _ALIGN_ROLE, _RIGHT)
+            item.setData(1, ALIGNMENT_ROLE, ALIGN_RIGHT_VCENTER)
             self._items[key] = item
             self._item_section[key] = section
         # Setters only on change: each one re-lays out the tree (2,000 sources).
@@ -280,9 +293,6 @@ class Sidebar(QTreeWidget):
             item = self._item("sources", ("folder", folder), folder, unread, sources_section)
             if item.flags() != _folder_flags():
                 item.setFlags(_folder_flags())
-        section_flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsDropEnabled
-        if sources_section.flags() != section_flags:
-            sources_section.setFlags(section_flags)
         shown_before = self._shown
         for key, shown in entries.sources:
             keep.add(key)
@@ -303,8 +313,8 @@ class Sidebar(QTreeWidget):
                 del self._item_section[key]
             item = self._item("sources", key, title, count, parent, tip)
             if not colour:
-                if item.data(0, _FOREGROUND) is not None:
-                    item.setData(0, _FOREGROUND, None)  # the palette's text colour
+                if item.data(0, FOREGROUND_ROLE) is not None:
+                    item.setData(0, FOREGROUND_ROLE, None)  # the palette's text colour
             elif item.foreground(0).color().name() != colour:
                 item.setForeground(0, QColor(colour))
             if item.flags() != _source_flags():

@@ -264,30 +264,27 @@ def test_no_qt_enum_namespace_before_the_first_paint(sample: Any) -> None:
 
 def test_plain_ints_stand_for_the_qt_enums() -> None:
     """The ints the first paint passes match the enums they replace."""
-    from desktop.ui import article_list, sidebar
+    from desktop.ui import qt
     from desktop.ui.qt import Qt
 
     roles = Qt.ItemDataRole
-    assert roles.UserRole.value == article_list._USER_ROLE
+    assert roles.UserRole.value == qt.USER_ROLE
     assert (
         roles.DisplayRole.value,
         roles.ToolTipRole.value,
         roles.FontRole.value,
-    ) == (article_list._DISPLAY, article_list._TOOLTIP, article_list._FONT)
+    ) == (qt.DISPLAY_ROLE, qt.TOOLTIP_ROLE, qt.FONT_ROLE)
     assert (
         roles.TextAlignmentRole.value,
         roles.ForegroundRole.value,
         roles.AccessibleTextRole.value,
-    ) == (article_list._ALIGN, article_list._FOREGROUND, article_list._ACCESSIBLE)
+    ) == (qt.ALIGNMENT_ROLE, qt.FOREGROUND_ROLE, qt.ACCESSIBLE_TEXT_ROLE)
     align = Qt.AlignmentFlag
-    assert (align.AlignRight | align.AlignVCenter).value == article_list._TIME_ALIGN
-    assert align.AlignCenter.value == article_list._CENTER
-    assert roles.UserRole.value + 1 == sidebar.KEY_ROLE
-    assert (
-        roles.TextAlignmentRole.value,
-        roles.ForegroundRole.value,
-    ) == (sidebar._ALIGN_ROLE, sidebar._FOREGROUND)
-    assert (align.AlignRight | align.AlignVCenter).value == sidebar._RIGHT
+    assert (align.AlignRight | align.AlignVCenter).value == qt.ALIGN_RIGHT_VCENTER
+    assert align.AlignCenter.value == qt.ALIGN_CENTER
+    assert Qt.Orientation.Vertical.value == qt.VERTICAL
+    assert Qt.FocusPolicy.ClickFocus.value == qt.CLICK_FOCUS
+    assert Qt.ContextMenuPolicy.CustomContextMenu.value == qt.CUSTOM_CONTEXT_MENU
 
 
 def test_what_follows_the_first_paint_arrives_with_finish_setup(deferred: Any) -> None:
@@ -302,7 +299,7 @@ def test_what_follows_the_first_paint_arrives_with_finish_setup(deferred: Any) -
     assert window.sidebar._sections == {} and window.sidebar.topLevelItemCount() == 0
     assert window.reader.blank and window.reader.toPlainText() == ""
     right = window.list.parentWidget()
-    assert right.orientation() == Qt.Orientation.Vertical  # set as the int 2
+    assert right.orientation() == Qt.Orientation.Vertical  # set as an int
     assert window.sidebar.focusPolicy() == Qt.FocusPolicy.ClickFocus
     window.finish_setup()
     assert not window.list.chips.plain
