@@ -108,7 +108,8 @@ def test_the_dialog_keeps_the_url_in_settings_and_the_password_in_the_keyring(
         assert CredentialStore().get(ACCOUNT, account(url)) is None
         # the URL (normalised) to settings.json, the password to the keyring
         editor.setText(url.replace("postgresql:", "postgres:"))
-        apply.click()
+        apply.click()  # the keyring is written off the UI thread
+        harness.qtbot.waitUntil(lambda: "keyring" in dialog.message.text(), timeout=10_000)
         message = dialog.message.text()
         assert "next time Newsdesk starts" in message, message
         assert "analyst@db.example:6543/desk" in message and "keyring" in message
@@ -125,6 +126,7 @@ def test_the_dialog_keeps_the_url_in_settings_and_the_password_in_the_keyring(
         # back to the default; the stored password stays until forgotten
         dialog.buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).click()
         dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+        harness.settle()
         assert json.loads(settings_file.read_text())["database_url"] == ""
     finally:
         CredentialStore().delete(ACCOUNT, account(url))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from desktop.commands.registry import (
@@ -121,11 +122,15 @@ class SettingsDialog(QDialog):
     """One form per section, one editor per declared setting; Apply/OK update live.
 
     Beside ``database_url`` a password field stores into the system keyring on
-    Apply/OK; the settings of ``RESTART_NEEDED`` take effect at the next start (the
-    dialog says so)."""
+    Apply/OK, through ``background`` when given (``Tasks.write``: the keyring is a D-Bus
+    call that may wait for an unlock prompt, never on the UI thread); the settings of
+    ``RESTART_NEEDED`` take effect at the next start (the dialog says so)."""
 
-    def __init__(self, settings: Settings, parent: Any = None) -> None:
+    def __init__(
+        self, settings: Settings, parent: Any = None, background: Callable[..., Any] | None = None
+    ) -> None:
         super().__init__(parent)
+        self._background = background
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)
@@ -165,7 +170,9 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.buttons)
         self.buttons.accepted.connect(self._ok)
         self.buttons.rejected.connect(self.reject)
-        self.buttons.button(QDialogButtonBox.StandardButton.Apply).clicked.connect(self.apply)
+        self.buttons.button(QDialogButtonBox.StandardButton.Apply).clicked.connect(
+            lambda: self.apply()
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(
             self.restore_defaults
         )
@@ -183,19 +190,51 @@ class SettingsDialog(QDialog):
         """Put the defaults into the form (applied with OK or Apply)."""
         self._show(defaults())
 
-    def apply(self) -> bool:
-        """Validate and apply the form now (listeners update the window live); a typed
-        database password goes to the system keyring first."""
+    def apply(self, then: Callable[[], None] | None = None) -> bool:
+        """Validate and apply the form (listeners update the window live); False when it
+        is refused. A typed database password goes to the system keyring first (a
+        refusal there applies nothing); ``then`` runs once all is applied."""
         from desktop.sources.credentials import CredentialsUnavailable
+        from desktop.store.db_password import store_password
 
         values = self.values()
-        notes: list[str] = []
         try:
             checked = {s.name: s.coerce(values[s.name]) for s in SETTINGS}
-            if self.password is not None and self.password.text():
-                notes.append(self._store_password(checked["database_url"]))
-            changed = self.settings.update(checked)
+            password = self.password.text() if self.password is not None else ""
+            if password:
+                _check_password_target(checked["database_url"])
+        except ValueError as exc:
+            self.message.setText(f"⚠ {exc}")
+            return False
+        if not password:
+            return self._update(checked, [], then)
+
+        def stored(key: str) -> None:
+            if self.password is not None:
+                self.password.clear()
+            self._update(checked, [f"Password for {key} kept in the system keyring."], then)
+
+        def failed(exc: Any) -> None:
+            self.message.setText(f"⚠ {exc}")
+
+        url = checked["database_url"]
+        if self._background is not None:
+            self._background(store_password, url, password, done=stored, error=failed)
+            return True
+        try:
+            key = store_password(url, password)
         except (ValueError, CredentialsUnavailable, OSError) as exc:
+            failed(exc)
+            return False
+        stored(key)
+        return True
+
+    def _update(
+        self, checked: dict[str, Any], notes: list[str], then: Callable[[], None] | None
+    ) -> bool:
+        try:
+            changed = self.settings.update(checked)
+        except (ValueError, OSError) as exc:
             self.message.setText(f"⚠ {exc}")
             return False
         live = sorted(changed - RESTART_NEEDED)
@@ -204,25 +243,22 @@ class SettingsDialog(QDialog):
         if changed & RESTART_NEEDED:
             notes.append("The database changes the next time Newsdesk starts.")
         self.message.setText(" ".join(notes))
+        if then is not None:
+            then()
         return True
 
-    def _store_password(self, url: str) -> str:
-        """Keep the typed password for ``url`` in the keyring; returns the status note."""
-        from desktop.paths import POSTGRES_PREFIXES
-        from desktop.store.db_password import store_password
-
-        assert self.password is not None
-        if not url.startswith(POSTGRES_PREFIXES):
-            raise SettingsError(
-                "database password: only a PostgreSQL database (postgresql://…) takes one"
-            )
-        key = store_password(url, self.password.text())
-        self.password.clear()
-        return f"Password for {key} kept in the system keyring."
-
     def _ok(self) -> None:
-        if self.apply():
-            self.accept()
+        self.apply(then=self.accept)
+
+
+def _check_password_target(url: str) -> None:
+    """A typed password needs a PostgreSQL database to belong to (raises SettingsError)."""
+    from desktop.paths import POSTGRES_PREFIXES
+
+    if not url.startswith(POSTGRES_PREFIXES):
+        raise SettingsError(
+            "database password: only a PostgreSQL database (postgresql://…) takes one"
+        )
 
 
 CONFLICT_COLOR = QColor("#fecaca")
