@@ -361,3 +361,29 @@ def test_word_table_missing_raises(tmp_path: Path) -> None:
 
     with pytest.raises(FileNotFoundError):
         WordScorer(tmp_path / "missing.npz")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # UTF-8 read as Windows-1250 (a line of lingua-testdata's Czech file)
+        ("NejlĂ©pe to vysvÄ›tlĂ­ nĂˇsledujĂ­cĂ­ pĹ™Ă­klad:", "cs"),
+        # UTF-8 read as Windows-1252
+        ("Le gouvernement a annoncÃ© une rÃ©forme des retraites trÃ¨s contestÃ©e.", "fr"),
+    ],
+)
+def test_mojibake_is_repaired_before_detection(
+    detector: LanguageDetector, text: str, code: str
+) -> None:
+    guess = detector.detect(text)
+    assert guess.code == code and guess.confidence > 0.5
+
+
+def test_correct_text_with_mojibake_lead_letters_is_left_alone(
+    detector: LanguageDetector,
+) -> None:
+    from desktop.enrich.language import _repair_mojibake
+
+    for text in ("Äpfel und Öl kosten mehr.", "Åsa läser en bok på tåget.", "Ăsta e bine."):
+        assert _repair_mojibake(text) == text
+    assert detector.detect("Åsa läser en bok på tåget i Stockholm.").code == "sv"
