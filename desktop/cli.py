@@ -334,6 +334,10 @@ def cmd_fetch(app: Any, args: argparse.Namespace) -> int:
     if tty and ids:
         print("\r" + " " * 60 + "\r", end="", file=sys.stderr)
     enriched = ""
+    if report.problem is not None:
+        print(report.summary())
+        _err(f"fetch stopped: {report.problem}")
+        return EXIT_ERROR
     if not args.no_enrich:
         count, seconds = app.enrich_pending()
         enriched = f", enriched {count} in {seconds:.1f} s"
@@ -730,11 +734,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_self_test()
     from desktop.service import UserError
     from desktop.store.db import DatabaseError
+    from desktop.store.errors import storage_problem
 
     try:
         app = _open(args)
-    except (DatabaseError, ValueError) as exc:
-        _err(str(exc))
+    except Exception as exc:
+        problem = storage_problem(exc)
+        if problem is None and not isinstance(exc, DatabaseError | ValueError):
+            raise
+        _err(problem or str(exc))
         return EXIT_ERROR
     try:
         return COMMANDS[args.command](app, args)
@@ -742,10 +750,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err(str(exc))
         return EXIT_ERROR
     except (OSError, ValueError) as exc:
-        _err(str(exc))
+        _err(storage_problem(exc) or str(exc))
         return EXIT_ERROR
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    except Exception as exc:
+        problem = storage_problem(exc)
+        if problem is None:
+            raise
+        _err(problem)
+        return EXIT_ERROR
     finally:
         app.close()

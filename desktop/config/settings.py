@@ -20,6 +20,7 @@ which names changed (the window applies them live). Nothing here imports Qt.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -333,7 +334,10 @@ class Settings:
             return settings
         settings._values, settings._extra, settings.problems = decode(data)
         if data.get("version") != SETTINGS_VERSION and not settings.problems:
-            settings.save()  # migrated forward: write the new layout once
+            # migrated forward: write the new layout once (on a full or read-only
+            # disk the next save writes it)
+            with contextlib.suppress(OSError):
+                settings.save()
         return settings
 
     def __getitem__(self, name: str) -> Any:
@@ -361,9 +365,14 @@ class Settings:
         changed = {n for n, v in checked.items() if self._values.get(n) != v}
         if not changed:
             return changed
+        before = dict(self._values)
         self._values.update(checked)
         if save:
-            self.save()
+            try:
+                self.save()
+            except OSError:
+                self._values = before  # not saved: not applied either
+                raise
         for listener in list(self._listeners):
             listener(changed)
         return changed
@@ -379,8 +388,12 @@ class Settings:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(
-            json.dumps(encode(self._values, self._extra), indent=2, ensure_ascii=False) + "\n",
-            encoding="utf-8",
-        )
-        os.replace(tmp, self.path)
+        try:
+            tmp.write_text(
+                json.dumps(encode(self._values, self._extra), indent=2, ensure_ascii=False) + "\n",
+                encoding="utf-8",
+            )
+            os.replace(tmp, self.path)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+            raise

@@ -35,6 +35,7 @@ from desktop.sources.http import Fetcher, HttpSettings
 from desktop.sources.prepare import PreparedFeed, prepare_feed
 from desktop.store import dialect, ingest
 from desktop.store.database import Database
+from desktop.store.errors import lasting_problem, storage_problem
 from desktop.timeutil import now_iso
 
 MAX_IN_FLIGHT = 64
@@ -67,6 +68,8 @@ class RefreshReport:
 
     outcomes: list[SourceOutcome] = field(default_factory=list)
     seconds: float = 0.0
+    problem: str | None = None
+    """Why the run stopped before every source was done (a full disk...), else None."""
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -85,11 +88,12 @@ class RefreshReport:
 
     def summary(self) -> str:
         """``ok 12, not modified 30, failed 2, new articles 340, 4.1 s``."""
-        return (
+        line = (
             f"ok {self.count('ok')}, not modified {self.count('not_modified')}, "
             f"failed {self.count('failed')}, new articles {self.new_articles}, "
             f"{self.seconds:.1f} s"
         )
+        return f"{line}; stopped: {self.problem}" if self.problem else line
 
 
 Progress = Callable[[int, int, SourceOutcome], None]
@@ -183,6 +187,10 @@ def _run_ops(
     return out
 
 
+class StorageStopped(Exception):
+    """A write refused because an earlier one hit a lasting storage failure."""
+
+
 class _GroupWriter:
     """Queues per-source writes and flushes them to the writer in grouped transactions."""
 
@@ -193,6 +201,8 @@ class _GroupWriter:
         self._working: set[object] = set()
         self._weight = 0
         self._ready = asyncio.Event()
+        self.problem: str | None = None
+        """Set when a write failed in a way every later write would (a full disk...)."""
 
     def started(self, key: object) -> None:
         """``key`` is being refreshed: a batch may wait for its update."""
@@ -224,6 +234,8 @@ class _GroupWriter:
         ``key`` (e.g. the source id) keeps two ops apart; ``articles`` says the op
         inserts articles.
         """
+        if self.problem is not None:
+            raise StorageStopped(self.problem)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending.append(_Op(fn, args, weight, future, key, articles))
         self._weight += weight
@@ -284,6 +296,11 @@ class _GroupWriter:
                     op.future.cancel()
                 raise
             except Exception as exc:  # the transaction itself failed: fail its ops
+                self.problem = lasting_problem(exc)
+                if self.problem is not None:  # and every op still waiting
+                    batch += self._pending
+                    self._pending.clear()
+                    self._weight = 0
                 for op in batch:
                     if not op.future.done():
                         op.future.set_exception(exc)
@@ -326,6 +343,8 @@ class Refresher:
 
             async def one(row: tuple[Any, ...]) -> None:
                 async with gate:
+                    if writer.problem is not None:
+                        return  # nothing more can be stored: leave the source due
                     writer.started(row[0])
                     try:
                         outcome = await self._refresh_one(fetcher, writer, row)
@@ -339,6 +358,7 @@ class Refresher:
                 await asyncio.gather(*(one(r) for r in rows))
             finally:
                 await writer.aclose()
+        report.problem = writer.problem
         report.seconds = time.perf_counter() - started
         return report
 
@@ -420,7 +440,13 @@ class Refresher:
             raise
         except Exception as exc:  # keep the run going; tell the user what broke
             outcome.status = "failed"
-            outcome.error = f"internal error: {type(exc).__name__}: {exc}"
+            problem = str(exc) if isinstance(exc, StorageStopped) else storage_problem(exc)
+            if problem is not None:
+                outcome.error = f"not stored: {problem}"
+                if writer.problem is not None:
+                    return outcome
+            else:
+                outcome.error = f"internal error: {type(exc).__name__}: {exc}"
             with contextlib.suppress(Exception):
                 await writer.write(
                     lambda c: ingest.record_failure(c, source_id, outcome.error or ""),

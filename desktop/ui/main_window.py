@@ -552,9 +552,16 @@ class MainWindow(QMainWindow):
             self.status_text.setText(f"⚠ {s['title'] or s['url']}: {s['last_error']}")
 
     def report_problem(self, exc: Any) -> None:
-        """Show a problem in the status bar (the last one stays until another message)."""
+        """Show a problem in the status bar (the last one stays until another message);
+        a storage failure (full disk...) in words, not as a driver's message."""
+        if isinstance(exc, BaseException):
+            from desktop.store.errors import describe
+
+            log.warning("problem: %s", exc)
+            exc = describe(exc)
+        else:
+            log.warning("problem: %s", exc)
         self.last_problem = str(exc)
-        log.warning("problem: %s", exc)
         self.status_text.setText(f"⚠ {exc}")
 
     def say(self, text: str) -> None:
@@ -1189,6 +1196,10 @@ class MainWindow(QMainWindow):
         def finished(report: Any) -> None:
             self.last_report = report
             self.progress.hide()
+            if getattr(report, "problem", None):
+                self.report_problem(f"Fetch stopped: {report.problem}")
+                self._enriched(None)  # nothing more can be stored now
+                return
             self.say(report.summary() if hasattr(report, "summary") else "Fetched")
             self.tasks.read(
                 self.desk.enrich_pending, done=self._enriched, error=self._enriched_failed
@@ -1211,8 +1222,10 @@ class MainWindow(QMainWindow):
             self.scheduler.after_refresh()
 
     def _enriched_failed(self, exc: Any) -> None:
+        from desktop.store.errors import describe
+
         self.refreshing = False
-        self.report_problem(f"enrichment: {exc}")
+        self.report_problem(f"enrichment: {describe(exc)}")
         self.reload_loaded()
         self.refresh_counts()
         self.app_actions.after_refresh(self.last_report)

@@ -235,7 +235,9 @@ class SettingsDialog(QDialog):
         try:
             changed = self.settings.update(checked)
         except (ValueError, OSError) as exc:
-            self.message.setText(f"⚠ {exc}")
+            from desktop.store.errors import describe
+
+            self.message.setText(f"⚠ {describe(exc)}")
             return False
         live = sorted(changed - RESTART_NEEDED)
         if live:
