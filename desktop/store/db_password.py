@@ -95,6 +95,22 @@ def store_password(url: str, password: str) -> str:
     return key
 
 
+def stored_key(url: str) -> str | None:
+    """The key under which the keyring holds a password for ``url``; None when it holds
+    none, when ``url`` is not PostgreSQL or when there is no usable keyring. A D-Bus
+    call: never on the UI thread."""
+    from desktop.paths import POSTGRES_PREFIXES
+    from desktop.sources.credentials import CredentialStore
+
+    if not url.startswith(POSTGRES_PREFIXES):
+        return None
+    key = account(url)
+    try:
+        return key if CredentialStore().get(ACCOUNT, key) else None
+    except Exception:  # no keyring, or a broken backend: nothing known to be stored
+        return None
+
+
 def delete_password(url: str) -> str:
     """Forget the keyring's password for ``url`` (no error when there is none);
     returns its key."""

@@ -350,7 +350,9 @@ class AppActions:
         if self.w.app_settings is None:
             self.w.say("Settings are not available in this window")
             return None
-        return self._show(SettingsDialog(self.w.app_settings, self.w, self.w.tasks.write))
+        return self._show(
+            SettingsDialog(self.w.app_settings, self.w, self.w.tasks.write, self.w.tasks.read)
+        )
 
     def keymap_editor(self) -> Any:
         """Rebind keys; saved to keymap.json and applied at once."""

@@ -167,3 +167,35 @@ def test_the_window_opens_the_setting_with_the_keyring_password(
         window.close()
         window.tasks.close()
         desk.close()
+
+
+def test_the_dialog_shows_a_stored_password_and_forgets_it(harness: Any, keyring_ok: None) -> None:
+    w = harness.window
+    url = "postgresql://analyst@db.example:6543/stored"
+    key = "analyst@db.example:6543/stored"
+    CredentialStore().set(ACCOUNT, key, "kept-before")
+    try:
+        w.app_settings.update({"database_url": url})
+        w.run_command("app.settings")
+        dialog = w._dialog
+        password, forget = dialog.password, dialog.forget
+        # the keyring is asked off the UI thread; the field then says what it holds
+        harness.qtbot.waitUntil(lambda: forget.isEnabled(), timeout=10_000)
+        assert key in password.placeholderText() and "stored" in password.placeholderText()
+        # another URL: nothing stored for it
+        editor = dialog.editors["database_url"]
+        editor.setText("postgresql://nobody@db.example:6543/other")
+        editor.editingFinished.emit()
+        harness.qtbot.waitUntil(lambda: not forget.isEnabled(), timeout=10_000)
+        assert password.placeholderText().startswith("none stored")
+        editor.setText(url)
+        editor.editingFinished.emit()
+        harness.qtbot.waitUntil(lambda: forget.isEnabled(), timeout=10_000)
+        forget.click()  # deleted on a worker, then asked again
+        harness.qtbot.waitUntil(lambda: "deleted" in dialog.message.text(), timeout=10_000)
+        harness.qtbot.waitUntil(lambda: not forget.isEnabled(), timeout=10_000)
+        assert CredentialStore().get(ACCOUNT, key) is None
+        dialog.reject()
+    finally:
+        CredentialStore().delete(ACCOUNT, key)
+        w.app_settings.update({"database_url": ""})

@@ -123,14 +123,22 @@ class SettingsDialog(QDialog):
 
     Beside ``database_url`` a password field stores into the system keyring on
     Apply/OK, through ``background`` when given (``Tasks.write``: the keyring is a D-Bus
-    call that may wait for an unlock prompt, never on the UI thread); the settings of
-    ``RESTART_NEEDED`` take effect at the next start (the dialog says so)."""
+    call that may wait for an unlock prompt, never on the UI thread); with ``lookup``
+    (``Tasks.read``) the field says whether the keyring holds one for the URL, and
+    "Forget" deletes it. The settings of ``RESTART_NEEDED`` take effect at the next
+    start (the dialog says so)."""
 
     def __init__(
-        self, settings: Settings, parent: Any = None, background: Callable[..., Any] | None = None
+        self,
+        settings: Settings,
+        parent: Any = None,
+        background: Callable[..., Any] | None = None,
+        lookup: Callable[..., Any] | None = None,
     ) -> None:
         super().__init__(parent)
         self._background = background
+        self._lookup = lookup
+        self.forget: QPushButton | None = None
         self.setObjectName("settingsDialog")
         self.setWindowTitle("Settings")
         self.setMinimumWidth(560)
@@ -151,7 +159,16 @@ class SettingsDialog(QDialog):
             form.addRow("" if s.kind == "bool" else f"{s.label}:", editor)
             if s.name == "database_url":
                 self.password = password_editor()
-                form.addRow("Database password:", self.password)
+                self.forget = QPushButton("Forget")
+                self.forget.setObjectName("forgetDatabasePassword")
+                self.forget.setToolTip("Delete the stored password from the system keyring")
+                self.forget.setEnabled(False)
+                self.forget.clicked.connect(self.forget_password)
+                row = QHBoxLayout()
+                row.addWidget(self.password, 1)
+                row.addWidget(self.forget)
+                form.addRow("Database password:", row)
+                editor.editingFinished.connect(self.check_stored_password)
             hint = QLabel(s.description)
             hint.setWordWrap(True)
             hint.setObjectName("settingHint")
@@ -177,6 +194,53 @@ class SettingsDialog(QDialog):
             self.restore_defaults
         )
         self._show(settings.values())
+        self.check_stored_password()
+
+    def check_stored_password(self) -> None:
+        """Ask the keyring (off the UI thread) whether it holds the URL's password and
+        say so in the password field; "Forget" is enabled when it does."""
+        if self.password is None or self._lookup is None:
+            return
+        from desktop.paths import POSTGRES_PREFIXES
+        from desktop.store.db_password import stored_key
+
+        url = self.editors["database_url"].text().strip()
+
+        def known(key: str | None) -> None:
+            if self.password is None or self.forget is None:
+                return
+            try:
+                if self.editors["database_url"].text().strip() != url:
+                    return  # the URL changed meanwhile: a newer answer is on its way
+            except RuntimeError:  # the dialog was closed and deleted meanwhile
+                return
+            self.forget.setEnabled(key is not None)
+            if key:
+                hint = f"stored in the system keyring for {key}; type to replace"
+            elif url.startswith(POSTGRES_PREFIXES):
+                hint = "none stored (~/.pgpass or $PGPASSWORD may have it)"
+            else:
+                hint = "only for a PostgreSQL database"
+            self.password.setPlaceholderText(hint)
+
+        self._lookup(stored_key, url, done=known, error=lambda _exc: known(None))
+
+    def forget_password(self) -> None:
+        """Delete the database URL's password from the keyring (off the UI thread)."""
+        from desktop.store.db_password import delete_password
+
+        url = self.editors["database_url"].text().strip()
+        if self._background is None or not url:
+            return
+
+        def forgotten(key: str) -> None:
+            self.message.setText(f"Password for {key} deleted from the system keyring.")
+            self.check_stored_password()
+
+        def failed(exc: Any) -> None:
+            self.message.setText(f"⚠ {exc}")
+
+        self._background(delete_password, url, done=forgotten, error=failed)
 
     def _show(self, values: dict[str, Any]) -> None:
         for s in SETTINGS:
@@ -213,6 +277,7 @@ class SettingsDialog(QDialog):
             if self.password is not None:
                 self.password.clear()
             self._update(checked, [f"Password for {key} kept in the system keyring."], then)
+            self.check_stored_password()
 
         def failed(exc: Any) -> None:
             self.message.setText(f"⚠ {exc}")
