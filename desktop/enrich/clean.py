@@ -269,7 +269,7 @@ def _first_word(line: str) -> str:
 
 def _may_contain(text: str, words: tuple[str, ...]) -> bool:
     """False only if no case-insensitive regex match of any of ``words`` can be in ``text``."""
-    if _CASE_TRICKY.search(text):
+    if not text.isascii() and _CASE_TRICKY.search(text):  # isascii() is O(1)
         return True
     low = text.lower()
     return any(word in low for word in words)
@@ -359,6 +359,15 @@ def _parse_fragment(html: str) -> Any:
 
 
 def _is_related_heading(el: Any) -> bool:
+    head = el.text
+    # The element's text starts with its own leading text: when that alone is too long
+    # for a heading (the bound below), the whole text need not be built.
+    if (
+        head is not None
+        and len(head) >= 128
+        and len(" ".join(head[:128].split())) > _HEADING_MAX_CHARS
+    ):
+        return False
     text = _text(el)
     # Whitespace-collapsing a prefix gives a prefix of the collapsed text: a cheap length bound.
     if (
