@@ -359,15 +359,6 @@ def _parse_fragment(html: str) -> Any:
 
 
 def _is_related_heading(el: Any) -> bool:
-    head = el.text
-    # The element's text starts with its own leading text: when that alone is too long
-    # for a heading (the bound below), the whole text need not be built.
-    if (
-        head is not None
-        and len(head) >= 128
-        and len(" ".join(head[:128].split())) > _HEADING_MAX_CHARS
-    ):
-        return False
     text = _text(el)
     # Whitespace-collapsing a prefix gives a prefix of the collapsed text: a cheap length bound.
     if (
