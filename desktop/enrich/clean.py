@@ -269,7 +269,7 @@ def _first_word(line: str) -> str:
 
 def _may_contain(text: str, words: tuple[str, ...]) -> bool:
     """False only if no case-insensitive regex match of any of ``words`` can be in ``text``."""
-    if _CASE_TRICKY.search(text):
+    if not text.isascii() and _CASE_TRICKY.search(text):  # isascii() is O(1)
         return True
     low = text.lower()
     return any(word in low for word in words)

@@ -158,7 +158,10 @@ def canonical_url(url: str) -> str:
         for prefix in _AMP_HOSTS:
             if host.startswith(prefix) and host.count(".") >= 2:
                 host, changed = host[len(prefix) :], True
-    port = parts.port if _safe_port(parts) else None
+    try:
+        port = parts.port  # parsed on every access: once is enough
+    except ValueError:
+        port = None
     netloc = host if port is None or str(port) == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
     path = parts.path
     if not _PLAIN_PATH.fullmatch(path):  # quoting a plain ASCII path changes nothing
@@ -176,13 +179,6 @@ def canonical_url(url: str) -> str:
         query = urlencode(pairs)
     # https and http serve the same article: the scheme is not part of its identity.
     return urlunsplit(("https", netloc, path, query, ""))
-
-
-def _safe_port(parts) -> bool:
-    try:
-        return parts.port is not None
-    except ValueError:
-        return False
 
 
 def _is_tracking(key: str) -> bool:
