@@ -193,21 +193,6 @@ def _connect_error(exc: BaseException) -> str:
     return f"connection failed: {text}" if text else "connection failed"
 
 
-def _note_missing_sniffio() -> None:
-    """Make a missing ``sniffio`` fail to import at once.
-
-    httpcore runs ``import sniffio`` (optional) about six times per request to tell
-    asyncio from trio; when it is not installed, every attempt searches ``sys.path``
-    again (~30,000 ``stat`` calls, ~0.3 s CPU for a 1,000-feed refresh). A ``None``
-    entry in ``sys.modules`` is Python's own record of "no such module": the import
-    then raises ``ImportError`` straight away. Nothing changes when it is installed."""
-    import importlib.util
-    import sys
-
-    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-        sys.modules["sniffio"] = None  # type: ignore[assignment]
-
-
 class Fetcher:
     """Fetches URLs through one shared client; use as ``async with Fetcher() as f``."""
 
@@ -219,7 +204,6 @@ class Fetcher:
     async def __aenter__(self) -> Fetcher:
         import httpx
 
-        _note_missing_sniffio()
         s = self.settings
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(
