@@ -199,6 +199,7 @@ class ReaderPane(QTextBrowser):
         self.detail = None
         self.blocked = []
         self.setHtml(empty_html(self.colours()))
+        self._paint_now()
 
     def restyle(self) -> None:
         """Render again in the current theme's colours (after a theme change)."""
@@ -220,6 +221,21 @@ class ReaderPane(QTextBrowser):
             self.setHtml(render_article(detail, count, colours))
             self.blocked = self.blocked[:count]
         self.verticalScrollBar().setValue(position)
+        self._paint_now()
+
+    def _paint_now(self) -> None:
+        """Lay out and paint the new page now, in a frame of its own.
+
+        Left pending, the pane's repaint (its layout's queued calls, then ~2 ms of
+        text painting) would join the next frame: a key pressed right after an
+        article arrived would wait for the pane before the list showed the cursor
+        move (the pane paints first)."""
+        from desktop.ui.qt import QApplication
+
+        if not self.isVisible():
+            return
+        QApplication.sendPostedEvents(self, 0)  # the layout's queued scroll-bar updates
+        self.viewport().repaint()
 
     def add_image(self, url: str, data: bytes) -> None:
         """An allowed image arrived: put it in the document."""
