@@ -790,6 +790,8 @@ class ArticleView(QTreeView):
         self.setItemsExpandable(True)
         self.setIndentation(14)
         self.setTreePosition(COL_TITLE)  # copies of a story indent under its title
+        self._fills_background = False
+        """The viewport is opaque and this view paints its background (finish_setup)."""
         view = weakref.ref(self)  # no model → view cycle for the GC to break on a worker thread
         model.wants_more = lambda: (v := view()) is None or v._near_end()
         header = self.header()
@@ -826,6 +828,13 @@ class ArticleView(QTreeView):
             self.setItemDelegateForColumn(COL_LANG, self.chips)
             self.setItemDelegateForColumn(COL_TOPICS, self.chips)
             self.viewport().update()
+        if not self._fills_background:
+            # Scrolling by a row then moves the pixels and repaints only the rows that
+            # changed: a style sheet's background makes the viewport non-opaque, and Qt
+            # repaints all of it at each scroll (~3x the paint of a j/k keystroke). The
+            # background Qt would have drawn under the rows is filled in paintEvent.
+            self._fills_background = True
+            self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
 
     def _near_end(self) -> bool:
         """The viewport is within ``PREFETCH_PAGES`` screens of the last loaded row."""
@@ -833,6 +842,13 @@ class ArticleView(QTreeView):
         return bar.maximum() - bar.value() <= PREFETCH_PAGES * max(1, bar.pageStep())
 
     def paintEvent(self, event: Any) -> None:
+        if self._fills_background:
+            from desktop.ui.qt import QPainter
+
+            viewport = self.viewport()
+            painter = QPainter(viewport)  # clipped to the region being repainted
+            painter.fillRect(event.rect(), viewport.palette().brush(viewport.backgroundRole()))
+            painter.end()
         super().paintEvent(event)
         if self.after_paint is not None:
             self.after_paint()
