@@ -32,7 +32,6 @@ from desktop.ui.qt import (
     QFont,
     QFontMetrics,
     QModelIndex,
-    QPainter,
     QPersistentModelIndex,
     QPixmap,
     QRect,
@@ -44,7 +43,7 @@ from desktop.ui.qt import (
 )
 
 if TYPE_CHECKING:  # touching these classes builds ~20 enum classes: not before the first paint
-    from desktop.ui.qt import QStyleOptionViewItem
+    from desktop.ui.qt import QPainter, QStyleOptionViewItem
 
 PAGE = 200
 COLUMNS = ("", "Title", "Source", "Lang", "Topics", "Published")
@@ -670,7 +669,17 @@ class ArticleModel(QAbstractItemModel):
             self.endInsertRows()
 
 
-class ChipDelegate(QStyledItemDelegate):
+class RowHeightDelegate(QStyledItemDelegate):
+    """Qt's own painting with the chip columns' row height: the Lang and Topics columns
+    until the first paint is done (Python ``paint`` calls per cell, and the painter's
+    and style option's types, cost ~3 ms before it; the rows keep their height)."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        return QSize(size.width(), max(size.height(), QFontMetrics(option.font).height() + 8))
+
+
+class ChipDelegate(RowHeightDelegate):
     """Paints topics as chips and the language as a compact badge (the Lang and Topics
     columns only; the others keep Qt's own delegate).
 
@@ -684,8 +693,10 @@ class ChipDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._cache: dict[tuple[Any, ...], QPixmap] = {}
         self.plain = True
-        """Draw the labels as plain text (the first paint: a chip's pen and brush would
-        build every ``Qt`` enum class first); ``ArticleView.finish_setup`` clears it."""
+        """Draw the labels as plain text; ``ArticleView.finish_setup`` clears it when it
+        puts this delegate on its columns (until then they have a ``RowHeightDelegate``:
+        a chip's pen and brush would build every ``Qt`` enum class before the first
+        paint)."""
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         super().initStyleOption(option, index)
@@ -717,6 +728,8 @@ class ChipDelegate(QStyledItemDelegate):
     def _render(
         col: int, labels: tuple[str, ...], width: int, height: int, base: QFont, ratio: float
     ) -> QPixmap:
+        from desktop.ui.qt import QPainter
+
         pixmap = QPixmap(max(1, int(width * ratio)), max(1, int(height * ratio)))
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(QColor(*_TRANSPARENT))
@@ -748,10 +761,6 @@ class ChipDelegate(QStyledItemDelegate):
         painter.end()
         return pixmap
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        size = super().sizeHint(option, index)
-        return QSize(size.width(), max(size.height(), QFontMetrics(option.font).height() + 8))
-
 
 class ArticleView(QTreeView):
     """The list widget: one row per story, keyboard-driven (keys come from the registry)."""
@@ -766,8 +775,10 @@ class ArticleView(QTreeView):
         self.setObjectName("articleList")
         self.setModel(model)
         self.chips = ChipDelegate(self)
-        self.setItemDelegateForColumn(COL_LANG, self.chips)
-        self.setItemDelegateForColumn(COL_TOPICS, self.chips)
+        """The Lang and Topics columns' delegate, from :meth:`finish_setup` on."""
+        self._plain_cells = RowHeightDelegate(self)
+        self.setItemDelegateForColumn(COL_LANG, self._plain_cells)
+        self.setItemDelegateForColumn(COL_TOPICS, self._plain_cells)
         self.setUniformRowHeights(True)
         self.setRootIsDecorated(True)
         self.setAllColumnsShowFocus(True)
@@ -779,6 +790,8 @@ class ArticleView(QTreeView):
         self.setItemsExpandable(True)
         self.setIndentation(14)
         self.setTreePosition(COL_TITLE)  # copies of a story indent under its title
+        self._fills_background = False
+        """The viewport is opaque and this view paints its background (finish_setup)."""
         view = weakref.ref(self)  # no model → view cycle for the GC to break on a worker thread
         model.wants_more = lambda: (v := view()) is None or v._near_end()
         header = self.header()
@@ -812,7 +825,16 @@ class ArticleView(QTreeView):
         header.setSortIndicator(COL_TIME, Qt.SortOrder.DescendingOrder)
         if self.chips.plain:
             self.chips.plain = False
+            self.setItemDelegateForColumn(COL_LANG, self.chips)
+            self.setItemDelegateForColumn(COL_TOPICS, self.chips)
             self.viewport().update()
+        if not self._fills_background:
+            # Scrolling by a row then moves the pixels and repaints only the rows that
+            # changed: a style sheet's background makes the viewport non-opaque, and Qt
+            # repaints all of it at each scroll (~3x the paint of a j/k keystroke). The
+            # background Qt would have drawn under the rows is filled in paintEvent.
+            self._fills_background = True
+            self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
 
     def _near_end(self) -> bool:
         """The viewport is within ``PREFETCH_PAGES`` screens of the last loaded row."""
@@ -820,6 +842,13 @@ class ArticleView(QTreeView):
         return bar.maximum() - bar.value() <= PREFETCH_PAGES * max(1, bar.pageStep())
 
     def paintEvent(self, event: Any) -> None:
+        if self._fills_background:
+            from desktop.ui.qt import QPainter
+
+            viewport = self.viewport()
+            painter = QPainter(viewport)  # clipped to the region being repainted
+            painter.fillRect(event.rect(), viewport.palette().brush(viewport.backgroundRole()))
+            painter.end()
         super().paintEvent(event)
         if self.after_paint is not None:
             self.after_paint()

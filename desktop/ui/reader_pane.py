@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from desktop.ui.article_list import exact_time, relative_time
-from desktop.ui.qt import QTextBrowser, QTextDocument, Signal
+from desktop.ui.qt import QTextBrowser, Signal
 
 if TYPE_CHECKING:  # resolved when first used (each Qt type costs its enums at start-up)
     from desktop.ui.qt import QImage, QUrl
@@ -165,7 +165,9 @@ class ReaderPane(QTextBrowser):
         self.setOpenLinks(False)
         self.setOpenExternalLinks(False)
         self.anchorClicked.connect(self._open_link)
-        self.document().setDocumentMargin(18)
+        self._margin_set = False
+        """The document's margin comes with its first page (touching the document
+        builds ``QTextDocument``'s enum classes: not before the window's first paint)."""
         self.detail: dict[str, Any] | None = None
         self.blocked: list[str] = []
         """Remote resources the last render asked for and did not get."""
@@ -198,7 +200,8 @@ class ReaderPane(QTextBrowser):
         """The empty state."""
         self.detail = None
         self.blocked = []
-        self.setHtml(empty_html(self.colours()))
+        self._set_page(empty_html(self.colours()))
+        self._paint_now()
 
     def restyle(self) -> None:
         """Render again in the current theme's colours (after a theme change)."""
@@ -214,16 +217,37 @@ class ReaderPane(QTextBrowser):
         self.detail = detail
         self.blocked = []
         colours = self.colours()
-        self.setHtml(render_article(detail, colours=colours))
+        self._set_page(render_article(detail, colours=colours))
         if self.blocked and not detail.get("remote_images"):
             count = len(self.blocked)
-            self.setHtml(render_article(detail, count, colours))
+            self._set_page(render_article(detail, count, colours))
             self.blocked = self.blocked[:count]
         self.verticalScrollBar().setValue(position)
+        self._paint_now()
+
+    def _set_page(self, html: str) -> None:
+        if not self._margin_set:
+            self._margin_set = True
+            self.document().setDocumentMargin(18)
+        self.setHtml(html)
+
+    def _paint_now(self) -> None:
+        """Lay out and paint the new page now, in a frame of its own.
+
+        Left pending, the pane's repaint (its layout's queued calls, then ~2 ms of
+        text painting) would join the next frame: a key pressed right after an
+        article arrived would wait for the pane before the list showed the cursor
+        move (the pane paints first)."""
+        from desktop.ui.qt import QApplication
+
+        if not self.isVisible():
+            return
+        QApplication.sendPostedEvents(self, 0)  # the layout's queued scroll-bar updates
+        self.viewport().repaint()
 
     def add_image(self, url: str, data: bytes) -> None:
         """An allowed image arrived: put it in the document."""
-        from desktop.ui.qt import QImage, QUrl
+        from desktop.ui.qt import QImage, QTextDocument, QUrl
 
         image = QImage()
         if not image.loadFromData(data):

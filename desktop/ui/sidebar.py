@@ -23,12 +23,12 @@ from desktop.ui.qt import (
     QFont,
     Qt,
     QTreeWidget,
-    QTreeWidgetItem,
     Signal,
 )
 
 if TYPE_CHECKING:  # the counts module loads after the first paint
     from desktop.store.counts import SidebarCounts
+    from desktop.ui.qt import QTreeWidgetItem  # its enum classes: after the first paint
 
 VIEW_TITLES = {
     "inbox": "Inbox",
@@ -164,8 +164,6 @@ class Sidebar(QTreeWidget):
         self.header().setSectionResizeMode(0, self.header().ResizeMode.Stretch)
         self.header().setSectionResizeMode(1, self.header().ResizeMode.Fixed)
         self.header().resizeSection(1, 40)
-        self.itemClicked.connect(self._clicked)
-        self.itemActivated.connect(self._clicked)
         if not defer:
             self.finish_setup()
 
@@ -174,6 +172,12 @@ class Sidebar(QTreeWidget):
         source dropped there leaves its folder) and the views; once only."""
         if self._sections:
             return
+        from desktop.ui.qt import QTreeWidgetItem
+
+        # connected with the first items (their signals build ``QTreeWidgetItem``'s
+        # enum classes): nothing can be clicked before
+        self.itemClicked.connect(self._clicked)
+        self.itemActivated.connect(self._clicked)
         for key, title in (
             ("views", ""),
             ("sources", "Sources"),
@@ -207,6 +211,8 @@ class Sidebar(QTreeWidget):
     ) -> QTreeWidgetItem:
         item = self._items.get(key)
         if item is None:
+            from desktop.ui.qt import QTreeWidgetItem
+
             item = QTreeWidgetItem(parent, [title, ""])
             item.setData(0, KEY_ROLE, key)
             item.setData(1, ALIGNMENT_ROLE, ALIGN_RIGHT_VCENTER)
