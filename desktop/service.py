@@ -20,7 +20,7 @@ from desktop.paths import DataPaths
 from desktop.store import dialect, queries
 from desktop.store.database import Database
 from desktop.timeutil import now_iso
-from desktop.triage import actions
+from desktop.triage import actions, oneshot
 from desktop.triage.changes import Changes
 
 
@@ -276,6 +276,8 @@ class Newsdesk:
     def mark(self, ids: Iterable[int], action: str, *, whole_story: bool = True) -> Changes:
         """Apply a triage action; on a folded story it applies to all its copies."""
         ids = [int(i) for i in ids]
+        if self.db.dialect == "postgresql":  # one statement, one round trip
+            return self.db.write_single(oneshot.mark, ids, action, whole_story)
 
         def work(conn: Any) -> Changes:
             targets = queries.story_members(conn, ids) if whole_story else ids
@@ -291,6 +293,10 @@ class Newsdesk:
 
     def undo(self) -> Changes | None:
         """Undo the last triage action (bulk ones whole)."""
+        if self.db.dialect == "postgresql":  # a state change: one statement
+            handled, changes = self.db.write_single(oneshot.undo)
+            if handled:
+                return changes
         return self.db.write(actions.undo)
 
     def redo(self) -> Changes | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -15,8 +16,9 @@ T = TypeVar("T")
 
 class Database:
     """One SQLite file, or a PostgreSQL database given by URL. Writes go through
-    :meth:`write` (a single-worker executor, one short transaction per call);
-    reads use their own connections.
+    :meth:`write` (one at a time: a single-worker executor, or the caller's own
+    thread when that executor is idle; one short transaction per call); reads use
+    their own connections.
 
     ``path`` is the SQLite file (None on PostgreSQL); ``url`` the PostgreSQL
     URL (None on SQLite); ``dialect`` is ``"sqlite"`` or ``"postgresql"``;
@@ -66,6 +68,11 @@ class Database:
             self._engine = make_engine(path)
             self._read_engine = make_engine(path, readonly=True)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-writer")
+        self._write_lock = threading.Lock()
+        """Held while a write runs, on the writer thread or in a caller (see :meth:`write`)."""
+        self._queue_lock = threading.Lock()
+        self._queued = 0
+        """Calls handed to the writer thread and not finished yet."""
         self._closed = False
         self._data_version: int | None = None
         self.person_id: int | None = None
@@ -85,15 +92,64 @@ class Database:
             conn.info["person_id"] = self.person_id
             return fn(conn, *args)
 
-    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
-        """Queue ``fn(conn, *args)`` on the writer; it runs in its own transaction."""
+    def _run_single(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        with self._engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn.info["person_id"] = self.person_id
+            return fn(conn, *args)
+
+    def _queued_call(self, run: Callable[..., T], *args: Any) -> T:
+        try:
+            with self._write_lock:
+                return run(*args)
+        finally:
+            with self._queue_lock:
+                self._queued -= 1
+
+    def _enqueue(self, run: Callable[..., T], *args: Any) -> Future[T]:
         if self._closed:
             raise RuntimeError("database is closed")
-        return self._writer.submit(self._run_write, fn, args)
+        with self._queue_lock:
+            self._queued += 1
+        try:
+            return self._writer.submit(self._queued_call, run, *args)
+        except BaseException:
+            with self._queue_lock:
+                self._queued -= 1
+            raise
+
+    def _call(self, run: Callable[..., T], *args: Any) -> T:
+        """``run(*args)`` as a write, waiting for it: in the calling thread when the writer
+        is idle with nothing queued (a thread hop is two wake-ups, each a wait for a core
+        on a busy machine), else behind what is queued. Writes stay one at a time, and
+        what one thread queued earlier still runs before its later writes."""
+        if self._closed:
+            raise RuntimeError("database is closed")
+        with self._queue_lock:
+            direct = self._queued == 0 and self._write_lock.acquire(blocking=False)
+        if not direct:
+            return self._enqueue(run, *args).result()
+        try:
+            return run(*args)
+        finally:
+            self._write_lock.release()
+
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
+        """Queue ``fn(conn, *args)`` on the writer; it runs in its own transaction."""
+        return self._enqueue(self._run_write, fn, args)
 
     def write(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn(conn, *args)`` on the writer and wait for its result."""
-        return self.submit(fn, *args).result()
+        """Run ``fn(conn, *args)`` as a write (its own transaction) and wait for its result
+        (see :meth:`_call`: one write at a time, in order)."""
+        return self._call(self._run_write, fn, args)
+
+    def write_single(self, fn: Callable[..., T], *args: Any) -> T:
+        """:meth:`write` for an ``fn`` that makes one statement, atomic by itself: on
+        PostgreSQL it runs without ``BEGIN``/``COMMIT`` around it (the statement commits
+        on its own, as durably), two round trips fewer; on SQLite as :meth:`write`."""
+        if self.path is not None:
+            return self.write(fn, *args)
+        return self._call(self._run_single, fn, args)
 
     async def write_async(self, fn: Callable[..., T], *args: Any) -> T:
         """Await ``fn(conn, *args)`` on the writer without blocking the event loop."""
@@ -105,12 +161,13 @@ class Database:
 
         SQLite's ``PRAGMA data_version`` changes on a connection only for commits
         made by *other* connections, so it is asked on the writer's own connection
-        (the writer thread only ever uses one), outside any transaction: a window
+        (writes run one at a time, so the writer engine only ever holds one),
+        outside any transaction: a window
         then reloads for the command line or ``newsdesk serve``, not for itself.
         """
         if self.path is None or self._closed:
             return False
-        return self._writer.submit(self._others_committed).result()
+        return self._call(self._others_committed)
 
     def _others_committed(self) -> bool:
         raw = self._engine.raw_connection()
@@ -143,7 +200,8 @@ class Database:
             return
         self._closed = True
         self._writer.shutdown(wait=True)
-        self._engine.dispose()
+        with self._write_lock:  # a write running in a caller's thread
+            self._engine.dispose()
         self._read_engine.dispose()
         self._checkpoint()
 

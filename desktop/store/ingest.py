@@ -82,6 +82,49 @@ _UPSERT = (
 )
 
 
+_UPSERT_COLUMNS = _UPSERT[_UPSERT.index("(") + 1 : _UPSERT.index(")")].split(", ")[:-1]
+"""The upsert's parameter columns (source_id … feed_language; ``enriched`` is 0)."""
+
+
+def _upsert_sql_postgres() -> str:
+    # jsonb: parsed once (each ->> of a json value parses that entry's text again)
+    columns = ", ".join(f"r.value->>{i}" for i in range(len(_UPSERT_COLUMNS) - 1))
+    head, _values, tail = _UPSERT.partition(" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0) ")
+    return (
+        f"{head} SELECT ?, {columns}, 0 "
+        f"FROM jsonb_array_elements(CAST(? AS jsonb)) WITH ORDINALITY AS r(value, n) "
+        f"ORDER BY r.n {tail}"
+    )
+
+
+_UPSERT_POSTGRES = _upsert_sql_postgres()
+_UPSERT_CHUNK_CHARS = 32_000_000
+"""Characters of entries per upsert statement at most on PostgreSQL (a feed's worth)."""
+
+
+def _upsert_postgres(conn: Any, source_id: int, rows: list[tuple[Any, ...]]) -> None:
+    """:data:`_UPSERT` of ``rows`` as one statement (PostgreSQL). One statement, not one
+    per entry: the statement-level notification triggers (``v0005_notify``) fire once,
+    one notice naming the source's new articles rather than one per article, which
+    every listening client then received and read, and the fetcher ran two trigger
+    functions per article. An entry key given twice keeps its last entry, as the
+    row-by-row upsert ended with (one statement may not touch a row twice)."""
+    last = {row[1]: row for row in rows}  # a key's first place, its last entry
+    if len(last) < len(rows):
+        rows = list(last.values())
+    chunk: list[str] = []
+    size = 0
+    for row in rows:  # a jsonb value holds at most 255 MB: bounded chunks
+        item = json.dumps(row[1:], ensure_ascii=False)
+        if chunk and size + len(item) > _UPSERT_CHUNK_CHARS:
+            conn.exec_driver_sql(_UPSERT_POSTGRES, (source_id, f"[{','.join(chunk)}]"))
+            chunk, size = [], 0
+        chunk.append(item)
+        size += len(item)
+    if chunk:
+        conn.exec_driver_sql(_UPSERT_POSTGRES, (source_id, f"[{','.join(chunk)}]"))
+
+
 _FTS_TRIGGER = "articles_fts_ai"
 _FTS_TRIGGER_SQL = (
     "CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles BEGIN "
@@ -161,29 +204,30 @@ def write_entries(
         1 for e in live if e.entry_key in existing and existing[e.entry_key] != e.content_hash
     )
     fresh_keys = [e.entry_key for e in live if e.entry_key not in existing]
-    conn.exec_driver_sql(
-        _UPSERT,
-        [
-            (
-                source_id,
-                e.entry_key,
-                e.guid,
-                e.url,
-                e.canonical_url,
-                e.title,
-                e.author,
-                e.published,
-                e.updated,
-                fetched_at,
-                e.content_html,
-                e.text,
-                e.content_hash,
-                json.dumps(e.categories, ensure_ascii=False) if e.categories else None,
-                e.feed_language,
-            )
-            for e in live
-        ],
-    )
+    rows = [
+        (
+            source_id,
+            e.entry_key,
+            e.guid,
+            e.url,
+            e.canonical_url,
+            e.title,
+            e.author,
+            e.published,
+            e.updated,
+            fetched_at,
+            e.content_html,
+            e.text,
+            e.content_hash,
+            json.dumps(e.categories, ensure_ascii=False) if e.categories else None,
+            e.feed_language,
+        )
+        for e in live
+    ]
+    if dialect.of(conn).name == "postgresql":
+        _upsert_postgres(conn, source_id, rows)
+    else:
+        conn.exec_driver_sql(_UPSERT, rows)
     # New articles are found by key, not by "id above the old maximum": on a shared
     # PostgreSQL another fetcher may commit articles of its own meanwhile.
     new_ids = []
