@@ -219,9 +219,17 @@ def _reverse(conn: Any, payload: dict[str, Any]) -> list[int]:
         return list(payload["ids"])
     tag = payload["tag"]
     ids: list[int] = []
+    wanted = [int(row[0]) for row in payload["prev"]]
+    present = {
+        r[0]
+        for r in conn.exec_driver_sql(
+            f"SELECT id FROM articles WHERE id IN ({dialect.of(conn).values()})",
+            (json.dumps(wanted),),
+        )
+    }
     for row in payload["prev"]:
         article_id = int(row[0])
-        if not conn.exec_driver_sql("SELECT 1 FROM articles WHERE id = ?", (article_id,)).first():
+        if article_id not in present:
             continue  # purged since (or its source removed): nothing to restore
         ids.append(article_id)
         if payload.get("own"):

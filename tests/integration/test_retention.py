@@ -123,3 +123,17 @@ def test_purged_articles_do_not_come_back_on_the_next_fetch(
     again = asyncio.run(desk.refresh([src], pool="thread"))
     assert again.new_articles == 0
     assert len(_ids(desk)) == len(ids) - 3
+
+
+def test_tag_undo_skips_articles_gone_with_their_source(store_desk: Any) -> None:
+    desk = store_desk
+    keep = add_source(desk, "https://example.org/keep", "Keep")
+    gone = add_source(desk, "https://example.org/gone", "Gone")
+    kept_ids = ingest(desk, keep, [entry("g1"), entry("g2")])
+    gone_ids = ingest(desk, gone, [entry("g3")])
+    desk.tag([*kept_ids, *gone_ids], "watch", True)
+    desk.delete_source(gone)
+    assert not (_ids(desk) & set(gone_ids))
+    changes = desk.undo()  # one lookup for all the log's articles; the missing one skipped
+    assert changes is not None and set(changes.article_ids) == set(kept_ids)
+    assert all("watch" not in desk.article(i)["topics"] for i in kept_ids)
