@@ -35,7 +35,7 @@ DAMAGED = (
     "the database file is damaged ({detail}). Newsdesk left it as it is; restore "
     "a backup or move the file aside to start afresh."
 )
-DISK_ERROR = "the disk reported an error while saving ({detail}); nothing was saved."
+DISK_ERROR = "the database file could not be read or written ({detail}); nothing was saved."
 UNREACHABLE = "the shared database cannot be reached: {detail}"
 
 _SQLSTATE_DISK_FULL = "53100"

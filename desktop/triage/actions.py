@@ -261,7 +261,7 @@ def _fields(payload: dict[str, Any]) -> frozenset[str]:
     return frozenset({payload["column"]} if kind == "state" else {"tags"})
 
 
-_ID_MIN, _ID_MAX = -(2**63 - 1), 2**63 - 1
+ID_MIN, ID_MAX = -(2**63 - 1), 2**63 - 1
 
 
 def _log_end(conn: Any, state: int, *, newest: bool) -> Any:
@@ -279,7 +279,7 @@ def _log_end(conn: Any, state: int, *, newest: bool) -> Any:
         "SELECT id, action, description, payload FROM triage_log "
         "WHERE (person_id, undone, id) >= (?, ?, ?) AND (person_id, undone, id) <= (?, ?, ?) "
         f"ORDER BY person_id {order}, undone {order}, id {order} LIMIT 1",
-        (person, state, _ID_MIN, person, state, _ID_MAX),
+        (person, state, ID_MIN, person, state, ID_MAX),
     ).fetchone()
 
 

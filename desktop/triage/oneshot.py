@@ -24,11 +24,10 @@ from typing import Any
 from desktop.store import dialect
 from desktop.store.people import me
 from desktop.timeutil import now_iso
-from desktop.triage.actions import ACTIVE, DISCARDED, STATE_ACTIONS, UNDONE
+from desktop.triage.actions import ACTIVE, DISCARDED, ID_MAX, ID_MIN, STATE_ACTIONS, UNDONE
 from desktop.triage.changes import Changes
 
 _COLUMNS = ("read", "flagged", "archived", "hidden")
-_ID_MIN, _ID_MAX = -(2**63 - 1), 2**63 - 1
 
 
 def _mark_sql(column: str, whole_story: bool) -> str:
@@ -71,6 +70,7 @@ def mark(
         raise ValueError(f"unknown triage action {action!r}")
     column, value = STATE_ACTIONS[action]
     person = me(conn)
+    now = now_iso()
     payload_head = json.dumps(
         {"kind": "state", "column": column, "value": value}, separators=(",", ":")
     )[:-1]
@@ -79,11 +79,11 @@ def mark(
         (
             json.dumps(sorted({int(i) for i in ids})),
             value,
-            now_iso(),
+            now,
             person,
             value,
             person,
-            now_iso(),
+            now,
             action,
             description or None,
             f"{action} ",
@@ -134,7 +134,7 @@ def undo(conn: Any) -> tuple[bool, Changes | None]:
     person = me(conn)
     row = conn.exec_driver_sql(
         _UNDO_SQL,
-        (person, ACTIVE, _ID_MIN, person, ACTIVE, _ID_MAX, now_iso(), person),
+        (person, ACTIVE, ID_MIN, person, ACTIVE, ID_MAX, now_iso(), person),
     ).fetchone()
     if row is None:
         return True, None

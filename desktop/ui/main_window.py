@@ -554,13 +554,11 @@ class MainWindow(QMainWindow):
     def report_problem(self, exc: Any) -> None:
         """Show a problem in the status bar (the last one stays until another message);
         a storage failure (full disk...) in words, not as a driver's message."""
+        log.warning("problem: %s", exc)
         if isinstance(exc, BaseException):
             from desktop.store.errors import describe
 
-            log.warning("problem: %s", exc)
             exc = describe(exc)
-        else:
-            log.warning("problem: %s", exc)
         self.last_problem = str(exc)
         self.status_text.setText(f"⚠ {exc}")
 
