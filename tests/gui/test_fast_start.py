@@ -262,6 +262,56 @@ def test_no_qt_enum_namespace_before_the_first_paint(sample: Any) -> None:
     assert "BUILT False False" in out.stdout, out.stdout[-2000:] + out.stderr[-2000:]
 
 
+def test_pyside_reads_no_module_source_before_the_first_paint(sample: Any) -> None:
+    """PySide6's ``__feature__`` hook reads the source of each module imported after it
+    (``inspect.getsource``) unless told the answer: ``desktop.ui.qt`` tells it for the
+    modules loaded before PySide6 and for the window's own. Only the few standard
+    modules first imported after PySide6 may be read."""
+    import subprocess
+    import sys
+
+    paths, _info = sample
+    Newsdesk.open(paths).close()
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "import builtins, inspect, runpy, sys\n"
+        "read = []\n"
+        "_getsource = inspect.getsource\n"
+        "def getsource(obj):\n"
+        "    read.append(getattr(obj, '__name__', '?'))\n"
+        "    return _getsource(obj)\n"
+        "inspect.getsource = getsource\n"
+        "_print = builtins.print\n"
+        "def probe(*a, **k):\n"
+        "    if a and str(a[0]).startswith('NEWSDESK_FIRST_PAINT'):\n"
+        "        hook = sys.modules.get('shibokensupport.feature')\n"
+        "        known = getattr(hook, 'pyside_feature_dict', None)\n"
+        "        _print('HOOK', isinstance(known, dict), flush=True)\n"
+        "        _print('READ', ' '.join(read), flush=True)\n"
+        "    return _print(*a, **k)\n"
+        "builtins.print = probe\n"
+        "sys.argv = ['newsdesk', '--data-dir', sys.argv[1]]\n"
+        "runpy.run_module('desktop', run_name='__main__', alter_sys=True)\n"
+    )
+    env = dict(os.environ, NEWSDESK_STARTUP_PROBE="1", QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(paths.root)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    lines = dict(line.split(" ", 1) for line in out.stdout.splitlines() if " " in line)
+    assert "HOOK" in lines, out.stdout[-2000:] + out.stderr[-2000:]
+    if lines["HOOK"] != "True":
+        pytest.skip("this PySide6 has no __feature__ hook to tell")
+    read = lines.get("READ", "").split()
+    assert not [name for name in read if name.startswith("desktop")], read
+    assert len(read) <= 5, read
+
+
 def test_plain_ints_stand_for_the_qt_enums() -> None:
     """The ints the first paint passes match the enums they replace."""
     from desktop.ui import qt
