@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     )
     from PySide6.QtWidgets import (
         QAbstractItemView,
+        QAbstractScrollArea,
         QApplication,
         QCheckBox,
         QComboBox,
@@ -148,6 +149,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "QtWidgets": (
         "QAbstractItemView",
+        "QAbstractScrollArea",
         "QApplication",
         "QCheckBox",
         "QComboBox",
@@ -296,6 +298,7 @@ __all__ = [
     "VERTICAL",
     "QAbstractItemModel",
     "QAbstractItemView",
+    "QAbstractScrollArea",
     "QAction",
     "QApplication",
     "QBrush",
