@@ -29,6 +29,7 @@ from desktop.ui.article_list import (
 from desktop.ui.keys import KeyDispatcher
 from desktop.ui.qt import (
     VERTICAL,
+    QAbstractScrollArea,
     QApplication,
     QLabel,
     QLineEdit,
@@ -42,12 +43,12 @@ from desktop.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
-from desktop.ui.reader_pane import ReaderPane
 from desktop.ui.sidebar import VIEW_TITLES, Sidebar, language_name
 from desktop.ui.tasks import Tasks
 
 if TYPE_CHECKING:  # dialog-only Qt types: resolved when first used, not at start-up
     from desktop.ui.qt import QAction, QDialog, QUrl
+    from desktop.ui.reader_pane import ReaderPane
 
 log = logging.getLogger(__name__)
 
@@ -199,26 +200,37 @@ class MainWindow(QMainWindow):
 
         self._open_url = open_url or QDesktopServices.openUrl
 
-        # widgets
-        self.model = ArticleModel(lambda fn, *a, done: self.tasks.read(fn, *a, done=done), self)
-        self.list = ArticleView(self.model, self)
-        # with defer_setup, the first paint shows the list: the pane's empty state and the
-        # sidebar's headings follow in finish_setup (~15 ms of layout and painting)
-        self.reader = ReaderPane(self, empty=not defer_setup)
-        self.reader.open_url = self._open_link
-        self.reader.fetch_image = self._fetch_image
-        self._image_requests: set[str] = set()
-        self.sidebar = Sidebar(self, defer=defer_setup)
-        self.search = SearchField(self._leave_search, self)
-        split = QSplitter(parent=self)  # horizontal (a positional parent would be tried as
+        # widgets, each made under its final parent: a widget moved to another parent is
+        # restyled with its children (~2 ms at start-up for the list, search and labels)
+        top = QWidget(self)
+        box = QVBoxLayout(top)
+        box.setContentsMargins(6, 6, 6, 0)
+        box.setSpacing(6)
+        self.search = SearchField(self._leave_search, top)
+        split = QSplitter(parent=top)  # horizontal (a positional parent would be tried as
         # a Qt.Orientation first, building every Qt enum class)
         split.setObjectName("mainSplit")
-        split.addWidget(self.sidebar)
+        self.sidebar = Sidebar(split, defer=defer_setup)
         self.stack = QStackedWidget(split)
         right = QSplitter(parent=self.stack)
         right.setProperty("orientation", VERTICAL)  # an int, not the enum: see desktop.ui.qt
+        self._right = right
+        self.model = ArticleModel(lambda fn, *a, done: self.tasks.read(fn, *a, done=done), self)
+        self.list = ArticleView(self.model, right)
+        # with defer_setup, the first paint shows the list: the reading pane (the first
+        # QTextBrowser costs ~4 ms to build) and the sidebar's headings follow in
+        # finish_setup (~15 ms of layout and painting); a frame of the pane's colours
+        # holds its place until then
+        self._reader: ReaderPane | None = None
+        self._image_requests: set[str] = set()
+        split.addWidget(self.sidebar)
         right.addWidget(self.list)
-        right.addWidget(self.reader)
+        if defer_setup:
+            slot = QAbstractScrollArea(right)  # the size hint of the pane, not of a frame
+            slot.setObjectName("readerSlot")
+            right.addWidget(slot)
+        else:
+            self.reader.show_empty()
         right.setStretchFactor(0, 2)
         right.setStretchFactor(1, 3)
         self.stack.addWidget(right)
@@ -227,23 +239,19 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
         split.setSizes([230, 970])
-        top = QWidget(self)
-        box = QVBoxLayout(top)
-        box.setContentsMargins(6, 6, 6, 0)
-        box.setSpacing(6)
         box.addWidget(self.search)
         box.addWidget(split, 1)
         self.setCentralWidget(top)
-        self.status_text = QLabel("Opening…")
+        bar = self.statusBar()
+        self.status_text = QLabel("Opening…", bar)
         self.user_label: QLabel | None = None  # who you are, once the backend is open
-        self.keys_pending = QLabel("")
+        self.keys_pending = QLabel("", bar)
         self.keys_pending.setObjectName("pendingKeys")
-        self.progress = QProgressBar()
+        self.progress = QProgressBar(bar)
         self.progress.setMaximumWidth(180)
         self.progress.setTextVisible(True)
         self.progress.hide()
-        self.count_label = QLabel("")
-        bar = self.statusBar()
+        self.count_label = QLabel("", bar)
         bar.addWidget(self.status_text, 1)
         bar.addPermanentWidget(self.keys_pending)
         bar.addPermanentWidget(self.progress)
@@ -273,7 +281,6 @@ class MainWindow(QMainWindow):
         self.sidebar.source_dropped.connect(
             lambda sid, folder: self.app_actions.move_to(sid, folder or "")
         )
-        self.reader.allow_images_requested.connect(self._allow_images)
         self.search.textEdited.connect(lambda _t: self._search_timer.start())
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
@@ -312,7 +319,9 @@ class MainWindow(QMainWindow):
         if self.model.rowCount() and self.model.query == replace(
             self.query(), limit=PAGE, after=None
         ):
-            # the first page came from the start-up fast path: keep it (and the cursor)
+            # the first page came from the start-up fast path: keep it (and the cursor),
+            # and read on from there if the list is near its end (that page is short)
+            self.model.fetchMore(QModelIndex())
             self._update_title()
             self.refresh_view_count()
             row = self.current_row()
@@ -347,6 +356,29 @@ class MainWindow(QMainWindow):
             QApplication.instance().installEventFilter(self.keys)
             self.search.setClearButtonEnabled(True)
             self._fill_menus()
+
+    @property
+    def reader(self) -> ReaderPane:
+        """The reading pane, built at its first use (right after the first paint at
+        start-up) in place of the frame that held its place."""
+        pane = self._reader
+        if pane is None:
+            from desktop.ui.reader_pane import ReaderPane
+
+            pane = self._reader = ReaderPane(self, empty=False)
+            pane.open_url = self._open_link
+            pane.fetch_image = self._fetch_image
+            pane.allow_images_requested.connect(self._allow_images)
+            right = self._right
+            if right.count() < 2:  # built with the window
+                right.addWidget(pane)
+            else:  # in place of its frame, at the frame's size
+                sizes = right.sizes()
+                right.replaceWidget(1, pane).deleteLater()
+                pane.show()  # (a widget moved to a new parent is hidden until shown)
+                right.setStretchFactor(1, 3)  # a widget's own, not its place's
+                right.setSizes(sizes)
+        return pane
 
     def preload(self, rows: list[ArticleRow], sizes: dict[int, int], cursor: Any) -> None:
         """Show the first page of the default view before :meth:`attach` (start-up);
@@ -618,7 +650,8 @@ class MainWindow(QMainWindow):
             from desktop.ui.appearance import apply_appearance
 
             apply_appearance(s["theme"], int(s["font_size"]))
-            self.reader.restyle()  # the pane's own HTML carries the theme's colours
+            if self._reader is not None:  # (a pane built later starts in the new theme)
+                self._reader.restyle()  # the pane's own HTML carries the theme's colours
 
     def apply_keymap(self, keys: dict[str, tuple[str, ...]]) -> None:
         """Use new key bindings now: dispatcher, menus, palette and help follow."""

@@ -11,6 +11,7 @@ names below eagerly cost ~100 ms at start-up for dialogs that open later.
 from __future__ import annotations
 
 import importlib
+import sys as _sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     )
     from PySide6.QtWidgets import (
         QAbstractItemView,
+        QAbstractScrollArea,
         QApplication,
         QCheckBox,
         QComboBox,
@@ -147,6 +149,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "QtWidgets": (
         "QAbstractItemView",
+        "QAbstractScrollArea",
         "QApplication",
         "QCheckBox",
         "QComboBox",
@@ -224,6 +227,8 @@ class _QtNamespace:
     """
 
     def __getattr__(self, name: str) -> Any:
+        if "PySide6" not in _sys.modules:
+            _load_pyside()
         value = getattr(importlib.import_module("PySide6.QtCore").Qt, name)
         setattr(self, name, value)  # later lookups skip this method
         return value
@@ -240,9 +245,42 @@ def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if "PySide6" not in _sys.modules:
+        _load_pyside()
     value = getattr(importlib.import_module(f"PySide6.{module}"), name)
     globals()[name] = value
     return value
+
+
+def _load_pyside() -> None:
+    """Import PySide6 and tell its ``__feature__`` hook what it would find by itself.
+
+    The hook reads the source of every module an import statement names after PySide6
+    has loaded (``inspect.getsource``: ~0.2 ms a module, ~40 modules before the first
+    paint) to learn whether it selects a feature (snake_case, true_property). None of
+    ours does, and no module loaded before PySide6 can. The hook is internal to
+    PySide6: without it (or in a frozen build, where the folder cannot be listed)
+    modules are simply scanned as before.
+    """
+    import os
+
+    importlib.import_module("PySide6.QtCore")
+    feature = _sys.modules.get("shibokensupport.feature")
+    known = getattr(feature, "pyside_feature_dict", None)
+    if not isinstance(known, dict):
+        return
+    for loaded in list(_sys.modules):
+        known.setdefault(loaded, -1)  # -1: ignored, as a scan finding no PySide6 gives
+    here = os.path.dirname(__file__)
+    for package, folder in ((__package__, here), (f"{__package__}.dialogs", f"{here}/dialogs")):
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.endswith(".py"):
+                stem = entry[:-3]
+                known.setdefault(package if stem == "__init__" else f"{package}.{stem}", 0)
 
 
 __all__ = [
@@ -260,6 +298,7 @@ __all__ = [
     "VERTICAL",
     "QAbstractItemModel",
     "QAbstractItemView",
+    "QAbstractScrollArea",
     "QAction",
     "QApplication",
     "QBrush",

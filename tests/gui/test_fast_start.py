@@ -76,6 +76,49 @@ def test_first_page_matches_the_backend_and_attach_keeps_it(
         desk.close()
 
 
+def test_a_short_first_page_reads_on_once_the_backend_opens(
+    qtbot: Any, loop: Any, sample: Any, monkeypatch: Any
+) -> None:
+    """The fast path reads a screenful (``FIRST_ROWS``), not a whole page: once the
+    backend is open the list reads on from its cursor, without a reset."""
+    import desktop.app
+
+    paths, _info = sample
+    monkeypatch.setattr(desktop.app, "FIRST_ROWS", 8)
+    make_application()
+    window = build_window(
+        paths, settings=WindowSettings(refresh_pool="thread", poll_ms=200), defer_setup=True
+    )
+    qtbot.addWidget(window)
+    first = FirstPage(paths)
+    assert first.show_in(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.finish_setup()
+    assert 0 < window.model.rowCount() <= 8
+    desk = Newsdesk.open(paths)
+    try:
+        heads, stories = [], set()
+        for r in desk.list_articles(ArticleQuery(view="inbox", limit=200)):
+            if r.story_id is None or r.story_id not in stories:
+                heads.append(r.id)
+                stories.add(r.story_id)
+        assert len(heads) > 8
+        assert window.model.head_ids() == heads[: window.model.rowCount()]
+        resets: list[int] = []
+        window.model.modelReset.connect(lambda: resets.append(1))
+        window.attach(desk)
+        qtbot.waitUntil(lambda: window.model.head_ids() == heads)
+        qtbot.waitUntil(lambda: window.tasks.busy == 0)
+        assert resets == []
+        assert window.model.exhausted
+    finally:
+        window._poll_timer.stop()
+        window.close()
+        window.tasks.close()
+        desk.close()
+
+
 def test_no_fast_page_without_a_current_database(tmp_path: Any, sample: Any) -> None:
     paths, _info = sample
     query = ArticleQuery(view="inbox", limit=200)
@@ -115,7 +158,16 @@ def test_the_window_defers_what_the_first_paint_does_not_show(deferred: Any) -> 
     assert menus and all(not m.menu().actions() for m in menus)  # titles only
     assert window.actions_by_id == {} and not window.search.isClearButtonEnabled()
     assert window._welcome is None and window.stack.count() == 1
+    assert window._reader is None  # a frame of the pane's size holds its place
+    split = window.list.parentWidget()
+    assert split.widget(1).objectName() == "readerSlot"
+    window.show()
+    sizes = split.sizes()
+    assert sizes[0] > 0 and sizes[1] > sizes[0]  # the list above, the taller pane below
     window.finish_setup()
+    assert split.widget(1) is window.reader and window.reader.isVisible()
+    assert split.sizes() == sizes and split.count() == 2
+    assert not window.reader.blank  # the empty state
     assert window.actions_by_id["triage.archive"].text().endswith("\te")
     assert sum(len(m.menu().actions()) for m in menus) == len(window.actions_by_id)
     assert window.search.isClearButtonEnabled()
@@ -260,6 +312,56 @@ def test_no_qt_enum_namespace_before_the_first_paint(sample: Any) -> None:
         check=False,
     )
     assert "BUILT False False" in out.stdout, out.stdout[-2000:] + out.stderr[-2000:]
+
+
+def test_pyside_reads_no_module_source_before_the_first_paint(sample: Any) -> None:
+    """PySide6's ``__feature__`` hook reads the source of each module imported after it
+    (``inspect.getsource``) unless told the answer: ``desktop.ui.qt`` tells it for the
+    modules loaded before PySide6 and for the window's own. Only the few standard
+    modules first imported after PySide6 may be read."""
+    import subprocess
+    import sys
+
+    paths, _info = sample
+    Newsdesk.open(paths).close()
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "import builtins, inspect, runpy, sys\n"
+        "read = []\n"
+        "_getsource = inspect.getsource\n"
+        "def getsource(obj):\n"
+        "    read.append(getattr(obj, '__name__', '?'))\n"
+        "    return _getsource(obj)\n"
+        "inspect.getsource = getsource\n"
+        "_print = builtins.print\n"
+        "def probe(*a, **k):\n"
+        "    if a and str(a[0]).startswith('NEWSDESK_FIRST_PAINT'):\n"
+        "        hook = sys.modules.get('shibokensupport.feature')\n"
+        "        known = getattr(hook, 'pyside_feature_dict', None)\n"
+        "        _print('HOOK', isinstance(known, dict), flush=True)\n"
+        "        _print('READ', ' '.join(read), flush=True)\n"
+        "    return _print(*a, **k)\n"
+        "builtins.print = probe\n"
+        "sys.argv = ['newsdesk', '--data-dir', sys.argv[1]]\n"
+        "runpy.run_module('desktop', run_name='__main__', alter_sys=True)\n"
+    )
+    env = dict(os.environ, NEWSDESK_STARTUP_PROBE="1", QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(paths.root)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    lines = dict(line.split(" ", 1) for line in out.stdout.splitlines() if " " in line)
+    assert "HOOK" in lines, out.stdout[-2000:] + out.stderr[-2000:]
+    if lines["HOOK"] != "True":
+        pytest.skip("this PySide6 has no __feature__ hook to tell")
+    read = lines.get("READ", "").split()
+    assert not [name for name in read if name.startswith("desktop")], read
+    assert len(read) <= 5, read
 
 
 def test_plain_ints_stand_for_the_qt_enums() -> None:
