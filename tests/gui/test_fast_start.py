@@ -16,6 +16,63 @@ from desktop.store.queries import ArticleQuery
 from desktop.ui.main_window import WindowSettings
 
 
+def inbox_heads(desk: Any) -> list[int]:
+    """The ids the backend lists first in the inbox, copies folded into their story."""
+    heads, stories = [], set()
+    for r in desk.list_articles(ArticleQuery(view="inbox", limit=200)):
+        if r.story_id is None or r.story_id not in stories:
+            heads.append(r.id)
+            stories.add(r.story_id)
+    return heads
+
+
+def fast_started(qtbot: Any, paths: Any) -> Any:
+    """A window built as at start-up, preloaded by the fast path and shown."""
+    make_application()
+    window = build_window(
+        paths, settings=WindowSettings(refresh_pool="thread", poll_ms=200), defer_setup=True
+    )
+    qtbot.addWidget(window)
+    first = FirstPage(paths)
+    assert first.show_in(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def run_to_first_paint(paths: Any, prelude: str, at_paint: str) -> str:
+    """Standard output of ``newsdesk`` started on ``paths`` as a process (offscreen) that
+    runs ``prelude`` first and ``at_paint`` (a line in ``probe``) at the first paint."""
+    import subprocess
+    import sys
+
+    Newsdesk.open(paths).close()
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "import builtins, runpy, sys\n"
+        f"{prelude}"
+        "_print = builtins.print\n"
+        "def probe(*a, **k):\n"
+        "    if a and str(a[0]).startswith('NEWSDESK_FIRST_PAINT'):\n"
+        f"        {at_paint}\n"
+        "    return _print(*a, **k)\n"
+        "builtins.print = probe\n"
+        "sys.argv = ['newsdesk', '--data-dir', sys.argv[1]]\n"
+        "runpy.run_module('desktop', run_name='__main__', alter_sys=True)\n"
+    )
+    env = dict(os.environ, NEWSDESK_STARTUP_PROBE="1", QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(paths.root)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return out.stdout + "\n" + out.stderr[-2000:]
+
+
 @pytest.fixture
 def deferred(qtbot: Any, loop: Any, sample: Any) -> Iterator[tuple[Any, Any]]:
     """(window built as at start-up, before its first paint; data paths), closed after."""
@@ -34,15 +91,7 @@ def test_first_page_matches_the_backend_and_attach_keeps_it(
     qtbot: Any, loop: Any, sample: Any
 ) -> None:
     paths, _info = sample
-    make_application()
-    window = build_window(
-        paths, settings=WindowSettings(refresh_pool="thread", poll_ms=200), defer_setup=True
-    )
-    qtbot.addWidget(window)
-    first = FirstPage(paths)
-    assert first.show_in(window)
-    window.show()
-    qtbot.waitExposed(window)
+    window = fast_started(qtbot, paths)
     ids = window.model.head_ids()
     assert len(ids) == 26 and window.current_row().id == ids[0]
     assert "Inbox" in window.windowTitle()
@@ -54,11 +103,7 @@ def test_first_page_matches_the_backend_and_attach_keeps_it(
     desk = Newsdesk.open(paths)
     try:
         # the same rows the backend lists, in the same order (copies fold into a story)
-        heads, stories = [], set()
-        for r in desk.list_articles(ArticleQuery(view="inbox", limit=200)):
-            if r.story_id is None or r.story_id not in stories:
-                heads.append(r.id)
-                stories.add(r.story_id)
+        heads = inbox_heads(desk)
         assert heads == ids
         resets: list[int] = []
         window.model.modelReset.connect(lambda: resets.append(1))
@@ -85,24 +130,12 @@ def test_a_short_first_page_reads_on_once_the_backend_opens(
 
     paths, _info = sample
     monkeypatch.setattr(desktop.app, "FIRST_ROWS", 8)
-    make_application()
-    window = build_window(
-        paths, settings=WindowSettings(refresh_pool="thread", poll_ms=200), defer_setup=True
-    )
-    qtbot.addWidget(window)
-    first = FirstPage(paths)
-    assert first.show_in(window)
-    window.show()
-    qtbot.waitExposed(window)
+    window = fast_started(qtbot, paths)
     window.finish_setup()
     assert 0 < window.model.rowCount() <= 8
     desk = Newsdesk.open(paths)
     try:
-        heads, stories = [], set()
-        for r in desk.list_articles(ArticleQuery(view="inbox", limit=200)):
-            if r.story_id is None or r.story_id not in stories:
-                heads.append(r.id)
-                stories.add(r.story_id)
+        heads = inbox_heads(desk)
         assert len(heads) > 8
         assert window.model.head_ids() == heads[: window.model.rowCount()]
         resets: list[int] = []
@@ -283,35 +316,14 @@ def test_no_qt_enum_namespace_before_the_first_paint(sample: Any) -> None:
     once (~13 ms): the first paint uses plain ints instead, and the chips, the sort
     arrow and the sidebar's flags follow it. PySide6 adds ``Qt`` to its module's
     namespace when that happens, which is what this looks for."""
-    import subprocess
-    import sys
-
     paths, _info = sample
-    Newsdesk.open(paths).close()
-    root = Path(__file__).resolve().parents[2]
-    code = (
-        "import builtins, runpy, sys\n"
-        "_print = builtins.print\n"
-        "def probe(*a, **k):\n"
-        "    if a and str(a[0]).startswith('NEWSDESK_FIRST_PAINT'):\n"
-        "        import PySide6.QtCore as core, PySide6.QtWidgets as widgets\n"
-        "        _print('BUILT', 'Qt' in vars(core), 'QStyle' in vars(widgets), flush=True)\n"
-        "    return _print(*a, **k)\n"
-        "builtins.print = probe\n"
-        "sys.argv = ['newsdesk', '--data-dir', sys.argv[1]]\n"
-        "runpy.run_module('desktop', run_name='__main__', alter_sys=True)\n"
+    out = run_to_first_paint(
+        paths,
+        "",
+        "import PySide6.QtCore as core, PySide6.QtWidgets as widgets; "
+        "_print('BUILT', 'Qt' in vars(core), 'QStyle' in vars(widgets), flush=True)",
     )
-    env = dict(os.environ, NEWSDESK_STARTUP_PROBE="1", QT_QPA_PLATFORM="offscreen")
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(paths.root)],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert "BUILT False False" in out.stdout, out.stdout[-2000:] + out.stderr[-2000:]
+    assert "BUILT False False" in out, out[-4000:]
 
 
 def test_pyside_reads_no_module_source_before_the_first_paint(sample: Any) -> None:
@@ -319,44 +331,23 @@ def test_pyside_reads_no_module_source_before_the_first_paint(sample: Any) -> No
     (``inspect.getsource``) unless told the answer: ``desktop.ui.qt`` tells it for the
     modules loaded before PySide6 and for the window's own. Only the few standard
     modules first imported after PySide6 may be read."""
-    import subprocess
-    import sys
-
     paths, _info = sample
-    Newsdesk.open(paths).close()
-    root = Path(__file__).resolve().parents[2]
-    code = (
-        "import builtins, inspect, runpy, sys\n"
+    out = run_to_first_paint(
+        paths,
+        "import inspect\n"
         "read = []\n"
         "_getsource = inspect.getsource\n"
         "def getsource(obj):\n"
         "    read.append(getattr(obj, '__name__', '?'))\n"
         "    return _getsource(obj)\n"
-        "inspect.getsource = getsource\n"
-        "_print = builtins.print\n"
-        "def probe(*a, **k):\n"
-        "    if a and str(a[0]).startswith('NEWSDESK_FIRST_PAINT'):\n"
-        "        hook = sys.modules.get('shibokensupport.feature')\n"
-        "        known = getattr(hook, 'pyside_feature_dict', None)\n"
-        "        _print('HOOK', isinstance(known, dict), flush=True)\n"
-        "        _print('READ', ' '.join(read), flush=True)\n"
-        "    return _print(*a, **k)\n"
-        "builtins.print = probe\n"
-        "sys.argv = ['newsdesk', '--data-dir', sys.argv[1]]\n"
-        "runpy.run_module('desktop', run_name='__main__', alter_sys=True)\n"
+        "inspect.getsource = getsource\n",
+        "hook = sys.modules.get('shibokensupport.feature'); "
+        "known = getattr(hook, 'pyside_feature_dict', None); "
+        "_print('HOOK', isinstance(known, dict), flush=True); "
+        "_print('READ', ' '.join(read), flush=True)",
     )
-    env = dict(os.environ, NEWSDESK_STARTUP_PROBE="1", QT_QPA_PLATFORM="offscreen")
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(paths.root)],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    lines = dict(line.split(" ", 1) for line in out.stdout.splitlines() if " " in line)
-    assert "HOOK" in lines, out.stdout[-2000:] + out.stderr[-2000:]
+    lines = dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+    assert "HOOK" in lines, out[-4000:]
     if lines["HOOK"] != "True":
         pytest.skip("this PySide6 has no __feature__ hook to tell")
     read = lines.get("READ", "").split()
