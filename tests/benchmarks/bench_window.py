@@ -14,7 +14,9 @@ Measured per size:
   (real key events; p50/p99), key → write committed (m/s/e), search → first
   page painted (p95), view switch (g i/g a/…) → first page painted, RSS after
   start and after scrolling 5k rows, and Shift+A over ~100k unread articles
-  then undo: the longest UI-thread stall (a 5 ms timer's gaps) and total time.
+  then undo: the longest UI-thread stall (a 5 ms timer's gaps) and total time;
+* with ``--instructions``, start-up again as instructions counted by valgrind
+  (app and bare window, once each): a figure the machine's load does not move.
 """
 
 from __future__ import annotations
@@ -64,6 +66,24 @@ win.resize(1280, 800)
 win.show()
 app.exec()
 """
+TO_FIRST_PAINT = """
+import builtins, os, runpy, sys
+_print = builtins.print
+def probe(*a, **k):
+    if a and str(a[0]).startswith("NEWSDESK_FIRST_PAINT"):
+        sys.stdout.flush()
+        os._exit(0)  # count to the first paint, not the teardown
+    return _print(*a, **k)
+builtins.print = probe
+if sys.argv[1] == "bare":
+    exec(compile(sys.argv[2], "<bare>", "exec"), {"__name__": "__main__"})
+else:
+    import desktop.ui.tasks as tasks
+    tasks.Tasks.read = lambda self, *a, **k: None  # the backend opens after the paint
+    sys.argv = ["newsdesk", "--data-dir", sys.argv[2]]
+    runpy.run_module("desktop", run_name="__main__", alter_sys=True)
+"""
+VALGRIND = ("valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null")
 KEYS = ("j", "k", "m", "s", "e")
 SEARCH_WORDS = [
     "government",
@@ -127,6 +147,45 @@ class Display:
 
 
 # -- start-up ------------------------------------------------------------------
+def instructions_to_first_paint(
+    folder: Path, display: Display, bytecode_cache: bool = True
+) -> dict[str, Any]:
+    """Instructions (valgrind's callgrind, every thread) from process start to the first
+    painted list, app and bare window: a count the machine's load does not move.
+
+    Valgrind runs each ~50× slower; neither process opens its backend (the app's
+    starts right after the paint) nor tears down.
+    """
+    import re
+
+    if not shutil.which(VALGRIND[0]):
+        raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
+    env = dict(display.env, NEWSDESK_STARTUP_PROBE="1", PYTHONHASHSEED="0")
+    if bytecode_cache:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(folder.parent / "pycache")
+
+    def count(*args: str) -> int:
+        out = subprocess.run(
+            [*VALGRIND, sys.executable, "-c", TO_FIRST_PAINT, *args],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        # one line per process; the largest is the window's (a forked helper counts less)
+        counts = [int(n.replace(",", "")) for n in re.findall(r"Collected : ([\d,]+)", out.stderr)]
+        if not counts:
+            raise RuntimeError(f"no count from valgrind: {out.stderr[-2000:]}")
+        return max(counts)
+
+    count("app", str(folder))  # compile the app's bytecode once, outside the count
+    app, bare = count("app", str(folder)), count("bare", BARE_WINDOW)
+    return {"app_instructions": app, "bare_instructions": bare, "ratio": app / bare}
+
+
 def first_paint(cmd: list[str], env: dict[str, str], timeout: float = 120) -> float:
     """Seconds from spawning ``cmd`` to its first painted row (its probe line)."""
     t0 = time.time()
@@ -460,6 +519,16 @@ def report(size: str, s: dict[str, Any], p: dict[str, Any] | None) -> list[tuple
             "≤ 1.5×",
         )
     ]
+    if "instructions" in s:
+        n = s["instructions"]
+        rows.append(
+            (
+                "  the same, in instructions",
+                f"{n['app_instructions'] / 1e6:.0f} M vs bare {n['bare_instructions'] / 1e6:.0f} M"
+                f" = {n['ratio']:.2f}×",
+                "(callgrind)",
+            )
+        )
     if p is None:
         return rows
     for k, v in p["keys"].items():
@@ -523,6 +592,11 @@ def main(argv: list[str] | None = None) -> int:
         help="start-up without compiled bytecode (each start recompiles the app's modules)",
     )
     parser.add_argument("--startup-only", action="store_true", help="only the start-up comparison")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count start-up instructions under valgrind (app vs bare; needs valgrind)",
+    )
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     parser.add_argument("--in-process", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -535,6 +609,10 @@ def main(argv: list[str] | None = None) -> int:
         for size in ("100k,1m" if args.full else args.sizes).split(","):
             folder = cached(parse_size(size))
             s = startup(folder, display, args.runs, not args.no_bytecode_cache)
+            if args.instructions:
+                s["instructions"] = instructions_to_first_paint(
+                    folder, display, not args.no_bytecode_cache
+                )
             if args.startup_only:
                 results[size] = {"startup": s}
                 print(f"\n## {size} articles ({display.kind})")
