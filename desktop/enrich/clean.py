@@ -497,6 +497,7 @@ _ODD_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]"
 _HEADING_LIKE_TAGS = frozenset([*_HEADING_TAGS, "p", "strong", "b", "div", "span"])
 _VOID_TAGS = frozenset(["br", "img", "hr", "wbr", "col"])
 _FARM_TAGS = frozenset(["ul", "ol", "dl", "table", "div", "p", "section"])
+_MARKED = _HEADING_LIKE_TAGS | _FARM_TAGS  # elements whose start the tokenizer notes
 _DENSE_FARM_TAGS = frozenset(["div", "section", "p"])  # the < 200 characters, >= 90% rule
 # libxml2's htmlStartClose (HTMLparser.c, 2.14) between allowed tags: a start tag in
 # a set closes an open element of the key's tag. html5ever never nests them so, but a tag
@@ -568,39 +569,41 @@ def _fast_text(html: str) -> str | None:
     parts = _TAG.split(html)  # text, then per tag: "/" or "", name, "/" or "", text
     if html.count("<") * 4 != len(parts) - 1:
         return None  # a "<" that starts no tag
-    unescape, known, closed_by = _html.unescape, _FAST_TAGS, _LIBXML2_CLOSED_BY
+    unescape, known, closed_by, marked = _html.unescape, _FAST_TAGS, _LIBXML2_CLOSED_BY, _MARKED
     pieces: list[str] = []  # the output, cut back when an element is removed
     seen: list[str] = []  # all text outside dropped elements, never cut back
     linked_seen: list[str] = []  # the part of ``seen`` inside links
-    # Open elements: tag, then len(pieces), len(seen), len(linked_seen), links at its start.
-    stack: list[tuple[str, int, int, int, int]] = []
+    tags: list[str] = []  # the open elements
+    # Of the open link-farm and heading candidates: len(pieces), len(seen),
+    # len(linked_seen) and links at the start tag.
+    marks: list[tuple[int, int, int, int]] = []
     links = 0
     in_link = False
-    drop_depth = 0  # inside a dropped element: len(stack) with it open
+    drop_depth = 0  # inside a dropped element: len(tags) with it open
     blank_tail_goes = False  # a removed element's whitespace-only tail goes with it
-    text = parts[0]
+    tokens = iter(parts)
+    text = next(tokens)
     if text:
         if "&" in text:
             text = unescape(text)
         if not text.isspace():  # the fragment's leading whitespace goes
             pieces.append(text)
             seen.append(text)
-    for i in range(1, len(parts), 4):
-        tag = parts[i + 1]
+    for end, tag, self_closing, text in zip(tokens, tokens, tokens, tokens, strict=True):
         if tag not in known:
             return None
         blank_tail_goes = False
-        if parts[i]:  # an end tag
-            if not stack or stack[-1][0] != tag:
+        if end:
+            if not tags or tags.pop() != tag:
                 return None
-            _, start, seen0, linked0, links0 = stack.pop()
             if drop_depth:
-                if len(stack) < drop_depth:
+                if len(tags) < drop_depth:
                     drop_depth = 0
                     blank_tail_goes = True
             elif tag == "a":
                 in_link = False
-            else:
+            elif tag in marked:
+                start, seen0, linked0, links0 = marks.pop()
                 if tag in _HEADING_LIKE_TAGS and seen0 < len(seen):
                     heading = "".join(seen[seen0:])
                     if len(heading) <= 2 * _HEADING_MAX_CHARS or (
@@ -618,8 +621,10 @@ def _fast_text(html: str) -> str | None:
                         tag = ""
                 if tag in _BLOCK_TAGS:
                     pieces.append("\n\n")
+            elif tag in _BLOCK_TAGS:
+                pieces.append("\n\n")
         else:
-            if stack and tag in closed_by.get(stack[-1][0], ()):
+            if tags and tag in closed_by.get(tags[-1], ()):
                 return None  # libxml2 would close the open element here
             if tag in _VOID_TAGS:
                 if not drop_depth:
@@ -627,22 +632,23 @@ def _fast_text(html: str) -> str | None:
                         pieces.append("\n")
                     elif tag == "hr":
                         pieces.append("\n\n\n\n")
-            elif parts[i + 2]:
+            elif self_closing:
                 return None  # "<div/>": libxml2 and html5ever read it differently
             else:
                 if tag == "a" and in_link:
                     return None
-                stack.append((tag, len(pieces), len(seen), len(linked_seen), links))
+                tags.append(tag)
                 if not drop_depth:
                     if tag in _DROP_TAGS:
-                        drop_depth = len(stack)
+                        drop_depth = len(tags)
                     else:
                         if tag == "a":
                             in_link = True
                             links += 1
+                        elif tag in marked:
+                            marks.append((len(pieces), len(seen), len(linked_seen), links))
                         if tag in _BLOCK_TAGS:
                             pieces.append("\n\n")
-        text = parts[i + 3]
         if text and not drop_depth:
             if "&" in text:
                 text = unescape(text)
@@ -654,6 +660,6 @@ def _fast_text(html: str) -> str | None:
             seen.append(text)
             if in_link:
                 linked_seen.append(text)
-    if stack:
+    if tags:
         return None
     return "".join(pieces)
