@@ -8,6 +8,7 @@ fragments built from the allow-list and passed through the sanitiser.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ import pytest
 from desktop.enrich import clean
 from desktop.enrich.clean import _fast_text, _lxml_text, html_to_text
 from desktop.enrich.sanitize import ALLOWED_TAGS, sanitize_html
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "enrich"
 
 
 def _shared_fixtures() -> Path | None:
@@ -46,6 +49,26 @@ def _corpus_html(shared: Path) -> Iterator[str]:
                 for body in (entry.content_html, entry.summary_html):
                     if body:
                         yield sanitize_html(body, entry.url or "http://example.com/feed")
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=6).hexdigest()
+
+
+def test_html_to_text_gives_what_the_lxml_only_implementation_gave() -> None:
+    """Pinned outputs of the implementation before the fast path, over the shared corpus."""
+    shared = _shared_fixtures()
+    if shared is None:
+        pytest.skip("shared fixtures not available")
+    golden = json.loads((FIXTURES / "html_to_text_digests.json").read_text(encoding="utf-8"))
+    checked = 0
+    for html in _corpus_html(shared):
+        expected = golden.get(_digest(html))
+        if expected is not None:
+            assert _digest(html_to_text(html)) == expected, html[:300]
+            checked += 1
+    if checked < len(golden) // 2:  # the corpus or the parser changed since
+        pytest.skip(f"only {checked} of {len(golden)} pinned bodies found in the corpus")
 
 
 def _pool_html() -> Iterator[str]:
