@@ -455,6 +455,14 @@ def html_to_text(html: str) -> str:
         return ""
     if "<" not in html:
         return strip_boilerplate(normalize_text(_html.unescape(html)))
+    text = _fast_text(html)
+    if text is not None:
+        return strip_boilerplate(normalize_text(text))
+    return _lxml_text(html)
+
+
+def _lxml_text(html: str) -> str:
+    """``html_to_text`` through lxml: any HTML, pruned as the module docstring says."""
     from lxml import etree
 
     try:
@@ -469,3 +477,189 @@ def html_to_text(html: str) -> str:
         el.tail = "\n" + (el.tail or "")
     text = _text(root)
     return strip_boilerplate(normalize_text(text))
+
+
+# --------------------------------------------------------------------------- fast path
+# Sanitised HTML (html5ever's serialisation: lower-case tags, double-quoted attributes,
+# every non-void element closed, text escaped) read by a regex tokenizer instead of
+# lxml: the same text as the lxml path, or None when the fragment holds anything the
+# tokenizer does not know to read as libxml2 does, or may hold a "Related" heading.
+
+# A start or end tag (attribute values double-quoted: ``>`` may occur in them).
+_TAG = re.compile(r'<(/?)([a-z][a-z0-9]*)(?:\s+[^\s"\'<>/=]+(?:="[^"]*")?)*\s*(/?)>')
+# An ``&`` that does not start a reference ``html.unescape`` and libxml2 surely agree on.
+_ODD_ENTITY = re.compile(
+    r"&(?!(?:amp|lt|gt|quot|apos|nbsp|#[1-9][0-9]{1,4}|#x[1-9a-fA-F][0-9a-fA-F]{1,3});)"
+)
+# Characters libxml2 may drop or rewrite (controls, CR, non-characters, lone surrogates).
+_ODD_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+# The elements ``_cut_related_section`` tests as headings.
+_HEADING_LIKE_TAGS = frozenset([*_HEADING_TAGS, "p", "strong", "b", "div", "span"])
+_VOID_TAGS = frozenset(["br", "img", "hr", "wbr", "col"])
+_FARM_TAGS = frozenset(["ul", "ol", "dl", "table", "div", "p", "section"])
+_MARKED = _HEADING_LIKE_TAGS | _FARM_TAGS  # elements whose start the tokenizer notes
+_DENSE_FARM_TAGS = frozenset(["div", "section", "p"])  # the < 200 characters, >= 90% rule
+# libxml2's htmlStartClose (HTMLparser.c, 2.14) between allowed tags: a start tag in
+# a set closes an open element of the key's tag. html5ever never nests them so, but a tag
+# the sanitiser strips between them can.
+_LIBXML2_CLOSED_BY: dict[str, frozenset[str]] = {
+    tag: frozenset(closers.split())
+    for tag, closers in {
+        "a": "a table td th",
+        "address": "dd dl dt li ul",
+        "b": "center p td th",
+        "big": "p",
+        "caption": "col colgroup tbody tfoot thead tr",
+        "col": "col colgroup tbody tfoot thead tr",
+        "colgroup": "colgroup tbody tfoot thead tr",
+        "dd": "dt",
+        "dir": "dd dl dt ul",
+        "dl": "li",
+        "dt": "dd dl",
+        "h1": "li p table",
+        "h2": "li p table",
+        "h3": "li p table",
+        "h4": "li p table",
+        "h5": "li p table",
+        "h6": "li p table",
+        "i": "center p td th",
+        "li": "li",
+        "ol": "",
+        "p": "address blockquote caption center col colgroup dd dir div dl dt h1 h2 h3 h4 h5 "
+        "h6 hr li ol p pre table tbody td tfoot th tr ul",
+        "pre": "dd dl dt li table ul",
+        "s": "p",
+        "small": "p",
+        "span": "td th",
+        "strike": "p",
+        "tbody": "tbody tfoot",
+        "td": "tbody td tfoot th tr",
+        "tfoot": "tbody",
+        "th": "tbody td tfoot th tr",
+        "thead": "tbody tfoot",
+        "tr": "tbody tfoot tr",
+        "tt": "p",
+        "u": "p td th",
+        "ul": "address pre",
+    }.items()
+}
+# The sanitiser's allow-list (``sanitize.ALLOWED_TAGS``; a test checks they agree).
+_FAST_TAGS = frozenset(
+    [
+        "a", "abbr", "acronym", "address", "article", "aside", "b", "bdi", "bdo", "big",
+        "blockquote", "br", "caption", "center", "cite", "code", "col", "colgroup", "dd",
+        "del", "details", "dfn", "dir", "div", "dl", "dt", "em", "figcaption", "figure",
+        "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "img", "ins",
+        "kbd", "li", "mark", "nav", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s", "samp",
+        "section", "small", "span", "strike", "strong", "sub", "summary", "sup", "table",
+        "tbody", "td", "tfoot", "th", "thead", "time", "tr", "tt", "u", "ul", "var", "wbr",
+    ]
+)  # fmt: skip
+
+
+def _nonspace(text: str) -> int:
+    """How many non-whitespace characters ``text`` holds."""
+    return len("".join(text.split()))
+
+
+def _fast_text(html: str) -> str | None:
+    """The text ``html_to_text`` takes from its pruned, block-separated tree, or None."""
+    if "<!" in html or _ODD_CHARS.search(html) or ("&" in html and _ODD_ENTITY.search(html)):
+        return None
+    parts = _TAG.split(html)  # text, then per tag: "/" or "", name, "/" or "", text
+    if html.count("<") * 4 != len(parts) - 1:
+        return None  # a "<" that starts no tag
+    unescape, known, closed_by, marked = _html.unescape, _FAST_TAGS, _LIBXML2_CLOSED_BY, _MARKED
+    pieces: list[str] = []  # the output, cut back when an element is removed
+    seen: list[str] = []  # all text outside dropped elements, never cut back
+    linked_seen: list[str] = []  # the part of ``seen`` inside links
+    tags: list[str] = []  # the open elements
+    # Of the open link-farm and heading candidates: len(pieces), len(seen),
+    # len(linked_seen) and links at the start tag.
+    marks: list[tuple[int, int, int, int]] = []
+    links = 0
+    in_link = False
+    drop_depth = 0  # inside a dropped element: len(tags) with it open
+    blank_tail_goes = False  # a removed element's whitespace-only tail goes with it
+    tokens = iter(parts)
+    text = next(tokens)
+    if text:
+        if "&" in text:
+            text = unescape(text)
+        if not text.isspace():  # the fragment's leading whitespace goes
+            pieces.append(text)
+            seen.append(text)
+    for end, tag, self_closing, text in zip(tokens, tokens, tokens, tokens, strict=True):
+        if tag not in known:
+            return None
+        blank_tail_goes = False
+        if end:
+            if not tags or tags.pop() != tag:
+                return None
+            if drop_depth:
+                if len(tags) < drop_depth:
+                    drop_depth = 0
+                    blank_tail_goes = True
+            elif tag == "a":
+                in_link = False
+            elif tag in marked:
+                start, seen0, linked0, links0 = marks.pop()
+                if tag in _HEADING_LIKE_TAGS and seen0 < len(seen):
+                    heading = "".join(seen[seen0:])
+                    if len(heading) <= 2 * _HEADING_MAX_CHARS or (
+                        len(" ".join(heading[:128].split())) <= _HEADING_MAX_CHARS
+                    ):
+                        heading = " ".join(heading.split())
+                        if len(heading) <= _HEADING_MAX_CHARS and _RELATED_HEADING.match(heading):
+                            return None  # maybe a "Related posts" section: the lxml path cuts it
+                if tag in _FARM_TAGS and links - links0 > (tag == "p"):
+                    chars = _nonspace("".join(seen[seen0:]))
+                    share = _nonspace("".join(linked_seen[linked0:])) / chars if chars else 0.0
+                    if share >= 0.9 and chars < 200 if tag in _DENSE_FARM_TAGS else share >= 0.75:
+                        del pieces[start:]  # a link farm
+                        blank_tail_goes = True
+                        tag = ""
+                if tag in _BLOCK_TAGS:
+                    pieces.append("\n\n")
+            elif tag in _BLOCK_TAGS:
+                pieces.append("\n\n")
+        else:
+            if tags and tag in closed_by.get(tags[-1], ()):
+                return None  # libxml2 would close the open element here
+            if tag in _VOID_TAGS:
+                if not drop_depth:
+                    if tag == "br":
+                        pieces.append("\n")
+                    elif tag == "hr":
+                        pieces.append("\n\n\n\n")
+            elif self_closing:
+                return None  # "<div/>": libxml2 and html5ever read it differently
+            else:
+                if tag == "a" and in_link:
+                    return None
+                tags.append(tag)
+                if not drop_depth:
+                    if tag in _DROP_TAGS:
+                        drop_depth = len(tags)
+                    else:
+                        if tag == "a":
+                            in_link = True
+                            links += 1
+                        elif tag in marked:
+                            marks.append((len(pieces), len(seen), len(linked_seen), links))
+                        if tag in _BLOCK_TAGS:
+                            pieces.append("\n\n")
+        if text and not drop_depth:
+            if "&" in text:
+                text = unescape(text)
+            if blank_tail_goes:
+                blank_tail_goes = False
+                if text.isspace():
+                    continue
+            pieces.append(text)
+            seen.append(text)
+            if in_link:
+                linked_seen.append(text)
+    if tags:
+        return None
+    return "".join(pieces)

@@ -131,6 +131,10 @@ def _hash_constants() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- URLs
 
 
+# http(s), a lower-case host, maybe a port, a plain path; no user, query or fragment.
+_SIMPLE_URL = re.compile(
+    r"(https?)://([a-z0-9][a-z0-9.-]*)(?::([0-9]{1,5}))?(/[A-Za-z0-9/:@!$&'()*+,;=._~-]*)?"
+)
 _PLAIN_PATH = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=._~-]*")
 """Path characters that ``quote(unquote(...))`` leaves alone (no ``%``, nothing non-ASCII)."""
 
@@ -144,6 +148,24 @@ def canonical_url(url: str) -> str:
     ``?v=``, ...) are kept. Not an absolute URL: returned stripped, unchanged otherwise.
     """
     url = (url or "").strip()
+    simple = _SIMPLE_URL.fullmatch(url)
+    if simple:  # the common case, without urlsplit's cost: the same result
+        host, port, path = simple.group(2, 3, 4)
+        host = host.rstrip(".")
+        while host.startswith(_AMP_HOSTS) and host.count(".") >= 2:
+            host = host[host.index(".") + 1 :]
+        if port is not None and (int(port) > 65535 or str(int(port)) == _DEFAULT_PORTS[simple[1]]):
+            port = None
+        path = _AMP_PATH.sub("", path or "")
+        if "//" in path:
+            path = _SLASHES.sub("/", path)
+        path = path.rstrip("/") or "/"
+        return f"https://{host}{path}" if port is None else f"https://{host}:{int(port)}{path}"
+    return _canonical_url_general(url)
+
+
+def _canonical_url_general(url: str) -> str:
+    """``canonical_url`` of any stripped URL, through ``urlsplit``."""
     try:
         parts = urlsplit(url)
     except ValueError:
