@@ -17,6 +17,8 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+from desktop.enrich.sanitize import ALLOWED_TAGS
+
 _BLOCK_TAGS = frozenset(
     [
         "address",
@@ -543,18 +545,6 @@ _LIBXML2_CLOSED_BY: dict[str, frozenset[str]] = {
         "ul": "address pre",
     }.items()
 }
-# The sanitiser's allow-list (``sanitize.ALLOWED_TAGS``; a test checks they agree).
-_FAST_TAGS = frozenset(
-    [
-        "a", "abbr", "acronym", "address", "article", "aside", "b", "bdi", "bdo", "big",
-        "blockquote", "br", "caption", "center", "cite", "code", "col", "colgroup", "dd",
-        "del", "details", "dfn", "dir", "div", "dl", "dt", "em", "figcaption", "figure",
-        "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "img", "ins",
-        "kbd", "li", "mark", "nav", "ol", "p", "pre", "q", "rp", "rt", "ruby", "s", "samp",
-        "section", "small", "span", "strike", "strong", "sub", "summary", "sup", "table",
-        "tbody", "td", "tfoot", "th", "thead", "time", "tr", "tt", "u", "ul", "var", "wbr",
-    ]
-)  # fmt: skip
 
 
 def _nonspace(text: str) -> int:
@@ -569,7 +559,7 @@ def _fast_text(html: str) -> str | None:
     parts = _TAG.split(html)  # text, then per tag: "/" or "", name, "/" or "", text
     if html.count("<") * 4 != len(parts) - 1:
         return None  # a "<" that starts no tag
-    unescape, known, closed_by, marked = _html.unescape, _FAST_TAGS, _LIBXML2_CLOSED_BY, _MARKED
+    unescape, known, closed_by, marked = _html.unescape, ALLOWED_TAGS, _LIBXML2_CLOSED_BY, _MARKED
     pieces: list[str] = []  # the output, cut back when an element is removed
     seen: list[str] = []  # all text outside dropped elements, never cut back
     linked_seen: list[str] = []  # the part of ``seen`` inside links
