@@ -803,9 +803,6 @@ class ArticleView(QTreeView):
         titles = QStandardItemModel(0, len(COLUMNS), self)
         titles.setHorizontalHeaderLabels(list(COLUMNS))
         header.setModel(titles)
-        # Qt's default minimum is the font's widest glyph, found by measuring every
-        # glyph of the font (~5 ms at start-up): 26 px is what it gives here
-        header.setMinimumSectionSize(26)
         header.setStretchLastSection(False)
         header.setSectionsClickable(True)
 
