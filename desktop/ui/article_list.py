@@ -58,16 +58,18 @@ ROW_ROLE = USER_ROLE + 1
 CHIPS_ROLE = USER_ROLE + 2
 PREFETCH_PAGES = 3
 """Fetch the next page once the view is this many screens from the end of what is loaded."""
-# plain ints, not Qt enums (see desktop.ui.qt): the first paint reads them
-_DISPLAY = DISPLAY_ROLE
-_TOOLTIP = TOOLTIP_ROLE
-_FONT = FONT_ROLE
-_ALIGN = ALIGNMENT_ROLE
-_FOREGROUND = FOREGROUND_ROLE
-_ACCESSIBLE = ACCESSIBLE_TEXT_ROLE
 _TRANSPARENT = (0, 0, 0, 0)
 _ROLES = frozenset(
-    (ROW_ROLE, CHIPS_ROLE, _DISPLAY, _FONT, _FOREGROUND, _TOOLTIP, _ALIGN, _ACCESSIBLE)
+    (
+        ROW_ROLE,
+        CHIPS_ROLE,
+        DISPLAY_ROLE,
+        FONT_ROLE,
+        FOREGROUND_ROLE,
+        TOOLTIP_ROLE,
+        ALIGNMENT_ROLE,
+        ACCESSIBLE_TEXT_ROLE,
+    )
 )
 """The roles ``ArticleModel.data`` answers; every other role returns at once (a repaint
 asks each cell for about ten roles)."""
@@ -270,11 +272,11 @@ class ArticleModel(QAbstractItemModel):
     # header reads its titles from a model of its own (see ArticleView); this one
     # answers other readers (accessibility).
     def headerData(self, section: int, orientation: Any, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY:
+        if orientation == Qt.Orientation.Horizontal and role == DISPLAY_ROLE:
             return COLUMNS[section]
         return None
 
-    def data(self, index: Any, role: int = _DISPLAY) -> Any:
+    def data(self, index: Any, role: int = DISPLAY_ROLE) -> Any:
         if role not in _ROLES:
             return None
         it = self.item(index)
@@ -304,7 +306,7 @@ class ArticleModel(QAbstractItemModel):
         r = it.row
         if role == ROW_ROLE:
             return r
-        if role == _DISPLAY:
+        if role == DISPLAY_ROLE:
             if col == COL_STATE:
                 flag = "⚑" if r.flagged else ("⚐" if r.flagged_by else "")  # ⚐: others only
                 return ("✓" if r.id in self.marked else "") + flag
@@ -321,7 +323,7 @@ class ArticleModel(QAbstractItemModel):
                 return self._relative_time(r.published)
         if role == CHIPS_ROLE and col == COL_TOPICS:
             return r.topics
-        if role == _TOOLTIP:
+        if role == TOOLTIP_ROLE:
             if col == COL_TIME:
                 return exact_time(r.published)
             if col == COL_LANG:
@@ -349,16 +351,16 @@ class ArticleModel(QAbstractItemModel):
                 return f"{r.source} (folder {r.folder})"
             if col == COL_TOPICS and r.tagged_by:  # others' additions, attributed
                 return "\n".join(f"{t} — {', '.join(names)}" for t, names in r.tagged_by.items())
-        if role == _FONT and not r.read and col in (COL_TITLE, COL_SOURCE):
+        if role == FONT_ROLE and not r.read and col in (COL_TITLE, COL_SOURCE):
             return self._bold
-        if role == _FOREGROUND:
+        if role == FOREGROUND_ROLE:
             if r.archived or (r.read and col != COL_STATE):
                 return self._grey
             if col == COL_STATE:
                 return self._amber
-        if role == _ALIGN and col == COL_TIME:
+        if role == ALIGNMENT_ROLE and col == COL_TIME:
             return ALIGN_RIGHT_VCENTER
-        if role == _ACCESSIBLE and col == COL_STATE:
+        if role == ACCESSIBLE_TEXT_ROLE and col == COL_STATE:
             return "unread" if not r.read else "read"
         return None
 
