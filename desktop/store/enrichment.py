@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from desktop.enrich.pipeline import EnrichInput, EnrichOutput
@@ -51,143 +52,251 @@ def count_pending(conn: Any, version: int) -> int:
     )
 
 
-def _fold_story(conn: Any, out: EnrichOutput) -> int:
-    from desktop.enrich.stories import StoryCandidate, canonical_url, is_duplicate
+@dataclass(slots=True)
+class _Stored:
+    """What the writer reads of one article before storing its enrichment."""
 
-    me = conn.exec_driver_sql(
-        "SELECT title, text, canonical_url, guid, story_id FROM articles WHERE id = ?", (out.id,)
-    ).one()
-    if me[4] is not None:
-        return int(me[4])
-    mine = StoryCandidate(
-        fingerprint=out.fingerprint,
-        title=me[0],
-        text_len=len(me[1].split()),
-        url=me[2],
-        guid=me[3],
-        text=me[1],
-    )
-    story = None
-    if out.story_keys:
-        found = conn.exec_driver_sql(
-            "SELECT DISTINCT story_id FROM story_keys "
-            f"WHERE key IN ({dialect.of(conn).values('text')})",
-            (json.dumps(out.story_keys),),
-        ).fetchall()
-        for (sid,) in found:
-            members = conn.exec_driver_sql(
-                "SELECT title, text, canonical_url, guid, fingerprint FROM articles "
-                "WHERE story_id = ? AND id != ? ORDER BY id LIMIT ?",
-                (sid, out.id, CANDIDATES_PER_STORY),
-            ).fetchall()
-            for m in members:
-                other = StoryCandidate(
-                    fingerprint=m[4] or 0,
-                    title=m[0],
-                    text_len=len(m[1].split()),
-                    url=m[2] or (canonical_url(m[2]) if m[2] else None),
-                    guid=m[3],
-                    text=m[1],
-                )
-                if is_duplicate(mine, other):
-                    story = int(sid)
+    first_time: bool
+    title: str
+    text: str
+    canonical_url: str | None
+    guid: str | None
+    story_id: int | None
+    source: str
+    source_id: int
+    folder: str | None
+    url: str | None
+    author: str | None
+
+
+def _stored(conn: Any, ids: list[int]) -> dict[int, _Stored]:
+    """The articles ``ids`` as stored, by id; one query (deleted ones are absent)."""
+    rows = conn.exec_driver_sql(
+        "SELECT a.id, a.enriched = 0, a.title, a.text, a.canonical_url, a.guid, a.story_id, "
+        "s.title, a.source_id, s.folder, a.url, a.author "
+        "FROM articles a JOIN sources s ON s.id = a.source_id "
+        f"WHERE a.id IN ({dialect.of(conn).values()})",
+        (json.dumps(ids),),
+    ).fetchall()
+    return {int(r[0]): _Stored(bool(r[1]), *r[2:]) for r in rows}
+
+
+@dataclass(slots=True)
+class _Member:
+    """A story member as folding compares it (a row of ``articles``)."""
+
+    id: int
+    title: str
+    text: str
+    canonical_url: str | None
+    guid: str | None
+    fingerprint: int
+
+
+class _BatchStories:
+    """Story folding for one batch: reads the database, holds the batch's own
+    assignments and new keys in memory and writes them once (:meth:`write`).
+
+    Each article sees the database plus every earlier article of the batch, as if
+    those had been written one by one.
+    """
+
+    def __init__(self, conn: Any, outputs: Sequence[EnrichOutput]) -> None:
+        self.conn = conn
+        wanted = sorted({key for out in outputs for key in out.story_keys})
+        # the stored keys of the whole batch in one query (only this batch adds keys)
+        self.stored: dict[str, int] = (
+            {
+                r[0]: int(r[1])
+                for r in conn.exec_driver_sql(
+                    "SELECT key, story_id FROM story_keys "
+                    f"WHERE key IN ({dialect.of(conn).values('text')})",
+                    (json.dumps(wanted, ensure_ascii=False),),
+                ).fetchall()
+            }
+            if wanted
+            else {}
+        )
+        self.followers: list[tuple[int, int]] = []  # (article, story): folded into one
+        self.keys: dict[str, int] = {}  # new story keys (not in the database), first wins
+        self.members: dict[int, list[_Member]] = {}  # story -> batch members, by id
+
+    def fold(self, out: EnrichOutput, me: _Stored) -> int:
+        """The story of ``out`` (an existing one it duplicates, else its own id)."""
+        from desktop.enrich.stories import StoryCandidate, is_duplicate
+
+        if me.story_id is not None:
+            return int(me.story_id)
+        mine = StoryCandidate(
+            fingerprint=out.fingerprint,
+            title=me.title,
+            text_len=len(me.text.split()),
+            url=me.canonical_url,
+            guid=me.guid,
+            text=me.text,
+        )
+        story = None
+        if out.story_keys:
+            candidates = dict.fromkeys(self.stored[k] for k in out.story_keys if k in self.stored)
+            candidates.update(dict.fromkeys(self.keys[k] for k in out.story_keys if k in self.keys))
+            for sid in candidates:
+                if any(is_duplicate(mine, other) for other in self._candidates(sid, out.id)):
+                    story = sid
                     break
-            if story is not None:
-                break
-    if story is None:
-        story = out.id
-    else:
-        # A new copy of a story the user already dealt with arrives dealt with.
-        greatest = dialect.of(conn).greatest
-        # (per person: each one's copy follows their own state of the story)
-        conn.exec_driver_sql(
-            f"UPDATE triage SET read = {greatest}(read, (SELECT s.read FROM triage s "
-            "WHERE s.article_id = ? AND s.person_id = triage.person_id)), "
-            f"archived = {greatest}(archived, (SELECT s.archived FROM triage s "
-            "WHERE s.article_id = ? AND s.person_id = triage.person_id)) "
-            "WHERE article_id = ? AND changed_at IS NULL",
-            (story, story, out.id),
+        if story is None:
+            story = out.id
+        else:
+            self.followers.append((out.id, story))
+        self.members.setdefault(story, []).append(
+            _Member(out.id, me.title, me.text, me.canonical_url, me.guid, out.fingerprint)
         )
-    conn.exec_driver_sql("UPDATE articles SET story_id = ? WHERE id = ?", (story, out.id))
-    if out.story_keys:
-        conn.exec_driver_sql(
-            "INSERT INTO story_keys (key, story_id) SELECT j.value, ? "
-            f"FROM {dialect.of(conn).table('j', 'text')} WHERE true ON CONFLICT DO NOTHING",
-            (story, json.dumps(out.story_keys)),
-        )
-    return story
+        for key in out.story_keys:
+            if key not in self.stored:
+                self.keys.setdefault(key, story)
+        return story
+
+    def _candidates(self, story: int, article: int) -> list[Any]:
+        """The first :data:`CANDIDATES_PER_STORY` other members of ``story``, by id."""
+        from desktop.enrich.stories import StoryCandidate
+
+        rows = self.conn.exec_driver_sql(
+            "SELECT id, title, text, canonical_url, guid, fingerprint FROM articles "
+            "WHERE story_id = ? AND id != ? ORDER BY id LIMIT ?",
+            (story, article, CANDIDATES_PER_STORY),
+        ).fetchall()
+        members = [_Member(int(r[0]), r[1], r[2], r[3], r[4], r[5] or 0) for r in rows]
+        members += [m for m in self.members.get(story, ()) if m.id != article]
+        members.sort(key=lambda m: m.id)
+        return [
+            StoryCandidate(
+                fingerprint=m.fingerprint,
+                title=m.title,
+                text_len=len(m.text.split()),
+                url=m.canonical_url,
+                guid=m.guid,
+                text=m.text,
+            )
+            for m in members[:CANDIDATES_PER_STORY]
+        ]
+
+    def write(self) -> None:
+        """Give followers their story's triage state and store the new story keys
+        (the story ids themselves go with the batch's article update)."""
+        d = dialect.of(self.conn)
+        if self.followers:
+            # A new copy of a story the user already dealt with arrives dealt with
+            # (per person: each one's copy follows their own state of the story).
+            columns, source = d.rows("f", ("bigint", "bigint"))
+            self.conn.exec_driver_sql(
+                f"UPDATE triage SET read = {d.greatest}(read, (SELECT s.read FROM triage s "
+                "WHERE s.article_id = u.story AND s.person_id = triage.person_id)), "
+                f"archived = {d.greatest}(archived, (SELECT s.archived FROM triage s "
+                "WHERE s.article_id = u.story AND s.person_id = triage.person_id)) "
+                f"FROM (SELECT {columns[0]} AS id, {columns[1]} AS story FROM {source}) u "
+                "WHERE triage.article_id = u.id AND triage.changed_at IS NULL",
+                (json.dumps(self.followers),),
+            )
+        if self.keys:
+            columns, source = d.rows("k", ("text", "bigint"))
+            self.conn.exec_driver_sql(
+                f"INSERT INTO story_keys (key, story_id) SELECT {', '.join(columns)} "
+                f"FROM {source} WHERE true ON CONFLICT DO NOTHING",
+                (json.dumps(list(self.keys.items()), ensure_ascii=False),),
+            )
 
 
-def _facts(conn: Any, article_id: int, out: EnrichOutput) -> Any:
+def _facts(me: _Stored, out: EnrichOutput) -> Any:
     from desktop.enrich.rules import ArticleFacts
 
-    r = conn.exec_driver_sql(
-        "SELECT a.title, a.text, s.title, a.source_id, s.folder, a.url, a.author "
-        "FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id = ?",
-        (article_id,),
-    ).one()
     return ArticleFacts(
-        title=r[0],
-        text=r[1],
-        source=r[2],
-        source_id=r[3],
-        folder=r[4],
+        title=me.title,
+        text=me.text,
+        source=me.source,
+        source_id=me.source_id,
+        folder=me.folder,
         language=out.language,
         topics={t[0] for t in out.topics},
-        url=r[5],
-        author=r[6],
+        url=me.url,
+        author=me.author,
     )
+
+
+_RULE_COLUMNS = (("flag", "flagged"), ("archive", "archived"), ("read", "read"), ("hide", "hidden"))
 
 
 def apply_outputs(
     conn: Any, outputs: Sequence[EnrichOutput], version: int, rules: Any = None
 ) -> dict[str, int]:
-    """Store a batch of enrichment results; returns counts (stories folded, rule hits)."""
+    """Store a batch of enrichment results; returns counts (stories folded, rule hits).
+
+    A handful of statements per batch, not per article: on PostgreSQL each
+    statement on ``articles`` or ``triage`` sends one notification to every
+    listening client. Articles deleted since they were read are skipped.
+    """
     now = now_iso()
-    folded = rule_hits = 0
+    d = dialect.of(conn)
+    stored = _stored(conn, [out.id for out in outputs]) if outputs else {}
+    stories = _BatchStories(conn, [out for out in outputs if out.id in stored])
+    rule_hits = 0
     tag_rows: list[list[Any]] = []
+    columns_rows: list[list[Any]] = []
+    rule_sets: dict[tuple[str, ...], list[int]] = {}
+    done: list[int] = []
     for out in outputs:
-        first_time = conn.exec_driver_sql(
-            "SELECT enriched = 0 FROM articles WHERE id = ?", (out.id,)
-        ).scalar()
-        conn.exec_driver_sql(
-            "UPDATE articles SET language = ?, language_confidence = ?, title_language = ?, "
-            "fingerprint = ?, enriched = ? WHERE id = ?",
-            (out.language, out.confidence, out.title_language, out.fingerprint, version, out.id),
-        )
+        me = stored.get(out.id)
+        if me is None:
+            continue
+        done.append(out.id)
         tags = list(out.topics)
         if rules is not None:
-            outcome = rules.apply(_facts(conn, out.id, out))
+            outcome = rules.apply(_facts(me, out))
             if outcome.matched:
                 rule_hits += 1
                 tags.extend((t, 1.0, "rule") for t in sorted(outcome.tags))
-                if first_time:
-                    sets = [
-                        c
-                        for c, on in (
-                            ("flagged", outcome.flag),
-                            ("archived", outcome.archive),
-                            ("read", outcome.read),
-                            ("hidden", outcome.hide),
-                        )
-                        if on
-                    ]
-                    if sets:
-                        # rules are shared: they act for every person not yet at it
-                        conn.exec_driver_sql(
-                            f"UPDATE triage SET {', '.join(f'{c} = 1' for c in sets)} "
-                            "WHERE article_id = ? AND changed_at IS NULL",
-                            (out.id,),
-                        )
+                sets = tuple(c for action, c in _RULE_COLUMNS if getattr(outcome, action))
+                if me.first_time and sets:
+                    rule_sets.setdefault(sets, []).append(out.id)
         best: dict[str, tuple[float, str]] = {}
         for name, score, origin in tags:
             if name not in best or score > best[name][0]:
                 best[name] = (score, origin)
         tag_rows.extend([out.id, n, o, s] for n, (s, o) in best.items())
-        if _fold_story(conn, out) != out.id:
-            folded += 1
-    _replace_machine_tags(conn, [out.id for out in outputs], tag_rows, now)
-    return {"folded": folded, "rule_hits": rule_hits}
+        story = stories.fold(out, me)
+        columns_rows.append(
+            [
+                out.id,
+                out.language,
+                out.confidence,
+                out.title_language,
+                out.fingerprint,
+                version,
+                story if me.story_id is None else None,
+            ]
+        )
+    if columns_rows:
+        columns, source = d.rows(
+            "r", ("bigint", "text", "double precision", "text", "bigint", "integer", "bigint")
+        )
+        names = ("id", "language", "confidence", "title_language", "fingerprint", "enriched")
+        names += ("story",)
+        conn.exec_driver_sql(
+            "UPDATE articles SET language = u.language, language_confidence = u.confidence, "
+            "title_language = u.title_language, fingerprint = u.fingerprint, "
+            "enriched = u.enriched, story_id = coalesce(u.story, articles.story_id) "
+            f"FROM (SELECT {', '.join(f'{c} AS {n}' for c, n in zip(columns, names, strict=True))} "
+            f"FROM {source}) u WHERE articles.id = u.id",
+            (json.dumps(columns_rows, ensure_ascii=False),),
+        )
+    for sets, ids in rule_sets.items():
+        # rules are shared: they act for every person not yet at it
+        conn.exec_driver_sql(
+            f"UPDATE triage SET {', '.join(f'{c} = 1' for c in sets)} "
+            f"WHERE article_id IN ({d.values()}) AND changed_at IS NULL",
+            (json.dumps(ids),),
+        )
+    stories.write()
+    _replace_machine_tags(conn, done, tag_rows, now)
+    return {"folded": len(stories.followers), "rule_hits": rule_hits}
 
 
 def _replace_machine_tags(conn: Any, ids: list[int], rows: list[list[Any]], now: str) -> None:
