@@ -184,3 +184,21 @@ def test_a_batch_sends_one_notice_per_kind_not_one_per_article(listening) -> Non
     assert len(articles) == 1, notices
     assert articles[0].ids == frozenset(ids)
     assert b.article(ids[0])["language"] == "en"
+
+
+def test_an_article_deleted_meanwhile_is_skipped_not_fatal(store_desk) -> None:
+    from desktop.enrich.pipeline import ENRICH_VERSION, enrich_batch
+    from desktop.store import enrichment
+
+    desk = store_desk
+    src = add_source(desk, "https://example.org/feed", "Wire")
+    ids = ingest(desk, src, [entry(f"k{i}", f"Harbour story {i}") for i in range(3)])
+    items = desk.db.read(enrichment.pending_inputs, ENRICH_VERSION, 0, 10)
+    outputs = enrich_batch(items, None)
+    # a purge removes one article while its enrichment is being computed
+    desk.db.write(lambda c: c.exec_driver_sql("DELETE FROM articles WHERE id = ?", (ids[1],)))
+    desk.db.write(enrichment.apply_outputs, outputs, ENRICH_VERSION)
+    left = desk.db.read(
+        lambda c: c.exec_driver_sql("SELECT id, enriched FROM articles ORDER BY id").fetchall()
+    )
+    assert [tuple(r) for r in left] == [(ids[0], ENRICH_VERSION), (ids[2], ENRICH_VERSION)]
