@@ -31,12 +31,17 @@ class NgramScorer:
             if label in wanted and name not in names:  # py3langid repeats 'sr' and 'uz'
                 columns.append(i)
                 names.append(name)
-        self.labels: tuple[str, ...] = tuple(NGRAM_ALIASES.get(n, n) for n in names)
-        self.index: dict[str, list[int]] = {}
-        for j, label in enumerate(self.labels):
-            self.index.setdefault(label, []).append(j)
-        self._table = np.ascontiguousarray(ptc[:, columns], dtype=np.float32)
-        self._prior = np.asarray(pc[columns], dtype=np.float32)
+        labels = [NGRAM_ALIASES.get(n, n) for n in names]
+        # The columns of one label side by side, so one reduceat takes every label's best.
+        groups: dict[str, list[int]] = {}
+        for column, label in zip(columns, labels, strict=True):
+            groups.setdefault(label, []).append(column)
+        self.labels: tuple[str, ...] = tuple(groups)
+        grouped = [column for cols in groups.values() for column in cols]
+        sizes = [len(cols) for cols in groups.values()]
+        self._starts = np.cumsum([0, *sizes[:-1]], dtype=np.intp)
+        self._table = np.ascontiguousarray(ptc[:, grouped], dtype=np.float32)
+        self._prior = np.asarray(pc[grouped], dtype=np.float32)
         self._nextmove = nextmove
         self._rowbase = [r << 8 for r in rows]
         self._output = output
@@ -60,4 +65,5 @@ class NgramScorer:
         idx = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
         weights = np.log1p(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
         raw: Any = weights @ self._table[idx] + self._prior
-        return {label: float(raw[cols].max()) for label, cols in self.index.items()}
+        best = np.maximum.reduceat(raw, self._starts).tolist()
+        return dict(zip(self.labels, best, strict=True))
