@@ -92,6 +92,19 @@ class _Member:
     guid: str | None
     fingerprint: int
 
+    def candidate(self) -> Any:
+        """What ``stories.is_duplicate`` compares."""
+        from desktop.enrich.stories import StoryCandidate
+
+        return StoryCandidate(
+            fingerprint=self.fingerprint,
+            title=self.title,
+            text_len=len(self.text.split()),
+            url=self.canonical_url,
+            guid=self.guid,
+            text=self.text,
+        )
+
 
 class _BatchStories:
     """Story folding for one batch: reads the database, holds the batch's own
@@ -123,18 +136,12 @@ class _BatchStories:
 
     def fold(self, out: EnrichOutput, me: _Stored) -> int:
         """The story of ``out`` (an existing one it duplicates, else its own id)."""
-        from desktop.enrich.stories import StoryCandidate, is_duplicate
+        from desktop.enrich.stories import is_duplicate
 
         if me.story_id is not None:
             return int(me.story_id)
-        mine = StoryCandidate(
-            fingerprint=out.fingerprint,
-            title=me.title,
-            text_len=len(me.text.split()),
-            url=me.canonical_url,
-            guid=me.guid,
-            text=me.text,
-        )
+        member = _Member(out.id, me.title, me.text, me.canonical_url, me.guid, out.fingerprint)
+        mine = member.candidate()
         story = None
         if out.story_keys:
             candidates = dict.fromkeys(self.stored[k] for k in out.story_keys if k in self.stored)
@@ -147,9 +154,7 @@ class _BatchStories:
             story = out.id
         else:
             self.followers.append((out.id, story))
-        self.members.setdefault(story, []).append(
-            _Member(out.id, me.title, me.text, me.canonical_url, me.guid, out.fingerprint)
-        )
+        self.members.setdefault(story, []).append(member)
         for key in out.story_keys:
             if key not in self.stored:
                 self.keys.setdefault(key, story)
@@ -157,8 +162,6 @@ class _BatchStories:
 
     def _candidates(self, story: int, article: int) -> list[Any]:
         """The first :data:`CANDIDATES_PER_STORY` other members of ``story``, by id."""
-        from desktop.enrich.stories import StoryCandidate
-
         rows = self.conn.exec_driver_sql(
             "SELECT id, title, text, canonical_url, guid, fingerprint FROM articles "
             "WHERE story_id = ? AND id != ? ORDER BY id LIMIT ?",
@@ -167,17 +170,7 @@ class _BatchStories:
         members = [_Member(int(r[0]), r[1], r[2], r[3], r[4], r[5] or 0) for r in rows]
         members += [m for m in self.members.get(story, ()) if m.id != article]
         members.sort(key=lambda m: m.id)
-        return [
-            StoryCandidate(
-                fingerprint=m.fingerprint,
-                title=m.title,
-                text_len=len(m.text.split()),
-                url=m.canonical_url,
-                guid=m.guid,
-                text=m.text,
-            )
-            for m in members[:CANDIDATES_PER_STORY]
-        ]
+        return [m.candidate() for m in members[:CANDIDATES_PER_STORY]]
 
     def write(self) -> None:
         """Give followers their story's triage state and store the new story keys

@@ -4,7 +4,7 @@
 languages, fingerprints and story ids for a whole batch at once; each article must
 still see every earlier article of its batch, as if they had been written one by
 one. These tests compare a batch of everything against batches of one article, on
-SQLite and on PostgreSQL, and count PostgreSQL's notifications.
+SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -150,40 +150,6 @@ def test_re_enrichment_keeps_stories_and_follows_the_batch(two_stores, tmp_path:
     before = _state(desk)
     desk.enrich_pending(redo_all=True, batch=256)
     assert _state(desk) == before
-
-
-@pytest.fixture
-def listening(tmp_path, pg_url) -> Iterator[tuple[Any, Any]]:
-    """Two clients on one PostgreSQL database."""
-    from desktop.service import Newsdesk
-
-    a = Newsdesk.open(resolve_data_dir(tmp_path / "a"), pg_url)
-    b = Newsdesk.open(resolve_data_dir(tmp_path / "b"), pg_url)
-    try:
-        yield a, b
-    finally:
-        a.close()
-        b.close()
-
-
-def test_a_batch_sends_one_notice_per_kind_not_one_per_article(listening) -> None:
-    import queue
-    import time
-
-    a, b = listening
-    src = add_source(a, "https://example.org/feed", "Wire")
-    ids = ingest(a, src, [entry(f"k{i}", f"Story number {i} about harbours") for i in range(40)])
-    heard: queue.Queue[Any] = queue.Queue()
-    assert b.listen(heard.put).wait_listening()
-    assert a.enrich_pending(batch=256)[0] == 40
-    time.sleep(0.5)
-    notices = []
-    while not heard.empty():
-        notices += heard.get()
-    articles = [n for n in notices if n.kind == "articles"]
-    assert len(articles) == 1, notices
-    assert articles[0].ids == frozenset(ids)
-    assert b.article(ids[0])["language"] == "en"
 
 
 def test_an_article_deleted_meanwhile_is_skipped_not_fatal(store_desk) -> None:

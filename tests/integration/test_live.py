@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from desktop.paths import DataPaths
+from desktop.paths import resolve_data_dir
 from desktop.store import live
 from tests.support.factories import add_source, entry, ingest
 
@@ -24,8 +24,8 @@ def two(tmp_path, pg_url) -> Iterator[tuple[Any, Any]]:
     """Two clients (each its own data folder) on the same PostgreSQL database."""
     from desktop.service import Newsdesk
 
-    a = Newsdesk.open(DataPaths(tmp_path / "a"), pg_url)
-    b = Newsdesk.open(DataPaths(tmp_path / "b"), pg_url)
+    a = Newsdesk.open(resolve_data_dir(tmp_path / "a"), pg_url)
+    b = Newsdesk.open(resolve_data_dir(tmp_path / "b"), pg_url)
     try:
         yield a, b
     finally:
@@ -259,3 +259,17 @@ def test_notify_triggers_survive_the_people_migration(tmp_path, pg_url) -> None:
     finally:
         dan.close()
         carol.close()
+
+
+def test_an_enrichment_batch_sends_one_articles_notice(two) -> None:
+    """The enrichment writer updates a batch with one statement (a notice each)."""
+    a, b = two
+    src = add_source(a, "https://example.org/feed", "Wire")
+    ids = ingest(a, src, [entry(f"k{i}", f"Story number {i} about harbours") for i in range(40)])
+    heard = Inbox()
+    assert b.listen(heard).wait_listening()
+    assert a.enrich_pending(batch=256)[0] == 40
+    articles = [n for n in heard.drain(0.5) if n.kind == "articles"]
+    assert len(articles) == 1, articles
+    assert articles[0].ids == frozenset(ids)
+    assert b.article(ids[0])["language"] == "en"
