@@ -413,10 +413,12 @@ class Newsdesk:
         negative). Returns True when the model was refitted.
         """
         from desktop.enrich.learning import refit_user_model
+        from desktop.enrich.topic_features import FEATURES_VERSION
         from desktop.enrich.topics import Taxonomy
         from desktop.store import labels
 
-        signature = self.db.read(labels.labels_signature)
+        # the model is refitted when the labels or the features they are read with change
+        signature = f"{self.db.read(labels.labels_signature)} features {FEATURES_VERSION}"
         stamp = self.paths.root / "user-topics.signature"
         if not force and stamp.exists() and stamp.read_text(encoding="utf-8") == str(signature):
             return False

@@ -7,7 +7,8 @@ produces the features at training time (scripts/train_topics.py) and at run
 time, so the two cannot drift apart.
 
 Features of a prepared document (NFKC, casefolded, non-word runs -> one space):
-- every word (``\\w+``), and every pair of consecutive words;
+- every word (``desktop.words``: word characters with their combining marks), and
+  every pair of consecutive words;
 - the character n-grams (CHAR_NGRAMS) of each word padded with one space each side;
 - scripts written without spaces (CJK) count every character as a word, so
   character unigrams and bigrams stand in for words.
@@ -21,16 +22,20 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from desktop.words import non_word_re, strip_points
+
 # Only the title and the lead are read: topics are decided early in a news
 # text, and it bounds the cost per article.
 MAX_BODY_CHARS = 600
 CHAR_NGRAMS = (3, 4, 5)
-WORD_RE = re.compile(r"\w+")
-NON_WORD_RE = re.compile(r"\W+")
 CJK_RANGES = ((0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF))
 CJK_RE = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in CJK_RANGES) + "]")
 CJK_SPACED = {c: f" {chr(c)} " for a, b in CJK_RANGES for c in range(a, b + 1)}
 LOOKUP_BITS = 20
+FEATURES_VERSION = 2
+"""Bump when :func:`prepare` or the hashing changes: per-database user models, fitted on
+the features of the day, are refitted (``Newsdesk.learn_from_labels``). 2: words keep
+their combining marks, Arabic and Hebrew vowel points dropped."""
 
 _BASE = np.uint64(0x100000001B3)  # odd, so invertible mod 2**64
 _BASE_INV = np.uint64(pow(0x100000001B3, -1, 1 << 64))
@@ -49,11 +54,15 @@ def lead(title: str, text: str) -> str:
 
 
 def prepare(title: str, text: str) -> str:
-    """Normalised, casefolded lead with single spaces between words (CJK split per char)."""
-    doc = unicodedata.normalize("NFKC", lead(title, text)).casefold()
+    """Normalised, casefolded lead with single spaces between words (CJK split per char).
+
+    Words keep their combining marks (Hindi vowel signs); Arabic and Hebrew vowel
+    points are dropped (``desktop.words``).
+    """
+    doc = strip_points(unicodedata.normalize("NFKC", lead(title, text)).casefold())
     if CJK_RE.search(doc):
         doc = doc.translate(CJK_SPACED)
-    return NON_WORD_RE.sub(" ", doc).strip()
+    return non_word_re().sub(" ", doc).strip()
 
 
 def _mix(h: np.ndarray) -> np.ndarray:

@@ -21,6 +21,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,13 +29,13 @@ import numpy as np
 
 from desktop.enrich.topic_features import (
     CJK_RE,
-    WORD_RE,
     Vectorizer,
     analyze_many,
     lead,
     sparse_dot,
     tfidf_rows,
 )
+from desktop.words import strip_points, word_re
 
 if TYPE_CHECKING:
     from desktop.enrich.learning import UserTopicModel
@@ -103,8 +104,13 @@ def load_taxonomy(resources_dir: Path | None = None) -> list[Topic]:
     return [Topic(t["id"], t["name"], t["description"]) for t in data["topics"]]
 
 
-KEYWORD_WORD_RE = re.compile(r"\w+\*?")
 PREFIX_KEY = 3  # prefix keywords are found by their first letters, then checked in full
+
+
+@lru_cache(maxsize=1)
+def keyword_word_re() -> re.Pattern[str]:
+    """A keyword's words (``desktop.words``), each may end in ``*`` (a prefix)."""
+    return re.compile(word_re().pattern + r"\*?")
 
 
 class KeywordIndex:
@@ -125,7 +131,8 @@ class KeywordIndex:
         if CJK_RE.search(entry):
             self.substrings.append((target, entry.strip("*")))
             return
-        words = KEYWORD_WORD_RE.findall(entry)  # words, each may end in "*"
+        # words, each may end in "*"
+        words = keyword_word_re().findall(strip_points(entry))
         first, rest = words[0], tuple(words[1:])
         if first.endswith("*") and len(first) > PREFIX_KEY:
             self.prefix.setdefault(first[:PREFIX_KEY], []).append((target, first, rest))
@@ -139,7 +146,7 @@ class KeywordIndex:
     def find(self, doc: str) -> set[object]:
         """Targets of every keyword found in ``doc`` (NFKC-casefolded text)."""
         found: set[object] = set()
-        tokens = WORD_RE.findall(doc)
+        tokens = word_re().findall(strip_points(doc))
         exact, prefix, ok = self.exact, self.prefix, self._word_ok
         for i, tok in enumerate(tokens):
             c1 = exact.get(tok)

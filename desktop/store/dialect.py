@@ -92,8 +92,14 @@ class Dialect:
         return f"json_group_array({expr})"
 
     def search_param(self, text: str) -> str | None:
-        """The bound value for :meth:`search_clause` (None: the text has no words)."""
-        words = _WORD.findall(text)
+        """The bound value for :meth:`search_clause` (None: the text has no words).
+
+        Each word a quoted FTS5 phrase: a word with combining marks (Hindi vowel signs),
+        which FTS5's tokenizer cuts in pieces, must match those pieces in a row.
+        """
+        from desktop.words import word_re
+
+        words = word_re().findall(text)
         if not words:
             return None
         quoted = [f'"{w}"' for w in words]

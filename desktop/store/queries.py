@@ -7,7 +7,6 @@ cursor, in the order of the matching index.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,19 +106,6 @@ _VIEW_SQL = {
     "archived": "t.archived = 1",
     "all": "1 = 1",
 }
-
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-
-
-def fts_query(text: str) -> str | None:
-    """Turn free text into a safe FTS5 query: every word must match, last one as a prefix."""
-    words = _TOKEN.findall(text)
-    if not words:
-        return None
-    quoted = [f'"{w}"' for w in words]
-    quoted[-1] += "*"
-    return " ".join(quoted)
-
 
 FTS_DRIVE_LIMIT = 2000
 """A search matching fewer articles reads them by the FTS index and sorts them; one

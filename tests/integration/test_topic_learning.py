@@ -213,3 +213,15 @@ def test_user_topic_with_embeddings_reaches_the_background_pass(desk, data_paths
     # the file keeps the embeddings of the labelled and background articles for next time
     # (enrichment refits the model from the labels on its own, with a wider background)
     assert len(UserTopicModel.open(path)._emb) >= 60
+
+
+def test_the_users_model_is_refitted_when_the_features_change(desk, data_paths) -> None:
+    ids = _store(desk, _sample("train")[40:46])
+    desk.tag([ids[0], ids[1]], "travel")
+    assert desk.learn_from_labels() is True
+    assert desk.learn_from_labels() is False  # nothing changed
+    stamp = data_paths.root / "user-topics.signature"
+    # a stamp written by a version that read the labels with other features
+    stamp.write_text(stamp.read_text(encoding="utf-8").replace("features", "features 1 was"))
+    assert desk.learn_from_labels() is True
+    assert desk.learn_from_labels() is False
