@@ -39,8 +39,6 @@ COUNT_SLOTS = 64
 """PostgreSQL count rows per key (the writer's backend pid modulo this); the same
 number as migration v0005_notify's, which stays frozen (a test checks they agree)."""
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-
 
 class Dialect:
     """SQLite's fragments; :class:`Postgres` overrides what differs."""
@@ -159,7 +157,9 @@ class Postgres(Dialect):
         return f"CAST(coalesce(json_agg({expr}), '[]') AS text)"
 
     def search_param(self, text: str) -> str | None:
-        words = _WORD.findall(text)
+        from desktop.words import word_re
+
+        words = word_re().findall(text)  # PostgreSQL's parser keeps a word's marks too
         if not words:
             return None
         return " & ".join([*(f"'{w}'" for w in words[:-1]), f"'{words[-1]}':*"])

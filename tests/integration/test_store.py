@@ -359,8 +359,10 @@ def test_deferred_fts_leaves_an_unknown_trigger_alone(desk) -> None:
     assert _titles(desk, "extra") == ["Kiwi"], "the custom trigger did the indexing"
 
 
-def test_search_finds_a_hindi_word_not_its_pieces(desk) -> None:
-    # FTS5 cuts "समाचार" at its vowel signs; the search must ask for the pieces in a row
+def test_search_finds_a_hindi_word_not_its_pieces(store_desk) -> None:
+    # FTS5 cuts "समाचार" at its vowel signs (the search asks for the pieces in a row);
+    # PostgreSQL's parser keeps it whole (the search must not ask for pieces)
+    desk = store_desk
     sid = add_source(desk)
     ingest(desk, sid, [entry("1", "भारत समाचार आज"), entry("2", "सम रचना च")])
     assert [r.title for r in desk.list_articles(ArticleQuery(search="समाचार"))] == [
