@@ -42,10 +42,15 @@ _POINTS = (
     (0x06E7, 0x06E8),
     (0x06EA, 0x06ED),
 )
+
+
+def _class_body(ranges: list[tuple[int, int]] | tuple[tuple[int, int], ...]) -> str:
+    """The inside of a regex character class holding the code point ``ranges``."""
+    return "".join(f"{chr(lo)}-{chr(hi)}" if lo != hi else chr(lo) for lo, hi in ranges)
+
+
 _DROP_POINTS = {cp: None for lo, hi in _POINTS for cp in range(lo, hi + 1)}
-_HAS_POINTS = re.compile(
-    "[" + "".join(f"{chr(lo)}-{chr(hi)}" if lo != hi else chr(lo) for lo, hi in _POINTS) + "]"
-)
+_HAS_POINTS = re.compile(f"[{_class_body(_POINTS)}]")
 
 
 def strip_points(text: str) -> str:
@@ -65,7 +70,7 @@ def _marks() -> str:
                 ranges[-1] = (ranges[-1][0], cp)
             else:
                 ranges.append((cp, cp))
-    return "".join(f"{chr(a)}-{chr(b)}" if a != b else chr(a) for a, b in ranges)
+    return _class_body(ranges)
 
 
 @lru_cache(maxsize=1)

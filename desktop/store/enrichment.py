@@ -214,6 +214,17 @@ def _facts(me: _Stored, out: EnrichOutput) -> Any:
     )
 
 
+_ARTICLE_UPDATE = (
+    ("id", "bigint"),
+    ("language", "text"),
+    ("confidence", "double precision"),
+    ("title_language", "text"),
+    ("fingerprint", "bigint"),
+    ("enriched", "integer"),
+    ("story", "bigint"),
+)
+"""The batch's article update, one row per article: (name, SQL type) of its values."""
+
 _RULE_COLUMNS = (("flag", "flagged"), ("archive", "archived"), ("read", "read"), ("hide", "hidden"))
 
 
@@ -267,11 +278,8 @@ def apply_outputs(
             ]
         )
     if columns_rows:
-        columns, source = d.rows(
-            "r", ("bigint", "text", "double precision", "text", "bigint", "integer", "bigint")
-        )
-        names = ("id", "language", "confidence", "title_language", "fingerprint", "enriched")
-        names += ("story",)
+        columns, source = d.rows("r", tuple(sql_type for _, sql_type in _ARTICLE_UPDATE))
+        names = (name for name, _ in _ARTICLE_UPDATE)
         conn.exec_driver_sql(
             "UPDATE articles SET language = u.language, language_confidence = u.confidence, "
             "title_language = u.title_language, fingerprint = u.fingerprint, "
