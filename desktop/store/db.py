@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from desktop.store import migrations
+from desktop.words import strip_points
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -39,6 +40,20 @@ class MigrationReport:
     from_version: int
     to_version: int
     backup: Path | None
+
+
+def _strip_points_sql(value: object) -> object:
+    """The ``strip_points`` SQL function: text without Arabic or Hebrew points (see
+    ``desktop.words.strip_points``); NULL and other values as they are."""
+    return strip_points(value) if isinstance(value, str) else value
+
+
+def add_functions(conn: sqlite3.Connection) -> None:
+    """Register Newsdesk's SQL functions on ``conn``: the search index triggers and
+    ``ingest.index_deferred`` (schema v8) index ``strip_points(title)`` and
+    ``strip_points(text)``, so a connection without it cannot insert, delete or
+    retitle articles ("no such function"); reading needs nothing."""
+    conn.create_function("strip_points", 1, _strip_points_sql, deterministic=True)
 
 
 def _pragmas(conn: sqlite3.Connection) -> None:
@@ -77,9 +92,11 @@ def _fts_settings(conn: sqlite3.Connection) -> None:
 
 
 def connect_raw(path: Path) -> sqlite3.Connection:
-    """A plain sqlite3 connection in autocommit mode with Newsdesk's pragmas."""
+    """A plain sqlite3 connection in autocommit mode with Newsdesk's pragmas and
+    SQL functions (:func:`add_functions`)."""
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
     _pragmas(conn)
+    add_functions(conn)
     return conn
 
 
@@ -155,7 +172,8 @@ def prepare(
 
 
 def make_engine(path: Path, *, readonly: bool = False) -> Engine:
-    """A SQLAlchemy engine on ``path`` whose connections carry the pragmas.
+    """A SQLAlchemy engine on ``path`` whose connections carry the pragmas and the
+    SQL functions (:func:`add_functions`).
 
     Transactions are driven explicitly (``BEGIN`` is emitted by SQLAlchemy's
     ``begin()``), working around pysqlite's implicit transaction handling.
@@ -172,6 +190,7 @@ def make_engine(path: Path, *, readonly: bool = False) -> Engine:
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
         dbapi_conn.isolation_level = None
         _pragmas(dbapi_conn)
+        add_functions(dbapi_conn)
         if readonly:
             dbapi_conn.execute("PRAGMA query_only = ON")
             dbapi_conn.execute(f"PRAGMA cache_size = -{READ_CACHE_KIB}")

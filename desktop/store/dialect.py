@@ -23,7 +23,8 @@ sqlite3 takes them, and asks :func:`of` for the few fragments that differ:
   PostgreSQL, as the count triggers do; 0 on SQLite).
 * **search**: :meth:`Dialect.search_clause` / :meth:`Dialect.search_param`:
   FTS5 ``MATCH`` on ``articles_fts`` versus the generated ``articles.search``
-  ``tsvector`` (GIN index) with a prefix ``to_tsquery('simple', …)``.
+  ``tsvector`` (GIN index) with a prefix ``to_tsquery('simple', …)``; both index
+  and query text without Arabic and Hebrew points (``words.strip_points``).
 * **transactions**: SQLite writers ``BEGIN IMMEDIATE`` (in ``db.make_engine``);
   PostgreSQL keeps its default ``READ COMMITTED`` and read engines open
   read-only transactions.
@@ -93,11 +94,12 @@ class Dialect:
         """The bound value for :meth:`search_clause` (None: the text has no words).
 
         Each word a quoted FTS5 phrase: a word with combining marks (Hindi vowel signs),
-        which FTS5's tokenizer cuts in pieces, must match those pieces in a row.
+        which FTS5's tokenizer cuts in pieces, must match those pieces in a row. Arabic
+        and Hebrew points are dropped, as from the indexed text (``v0008_search_points``).
         """
-        from desktop.words import word_re
+        from desktop.words import strip_points, word_re
 
-        words = word_re().findall(text)
+        words = word_re().findall(strip_points(text))
         if not words:
             return None
         quoted = [f'"{w}"' for w in words]
@@ -157,9 +159,10 @@ class Postgres(Dialect):
         return f"CAST(coalesce(json_agg({expr}), '[]') AS text)"
 
     def search_param(self, text: str) -> str | None:
-        from desktop.words import word_re
+        from desktop.words import strip_points, word_re
 
-        words = word_re().findall(text)  # PostgreSQL's parser keeps a word's marks too
+        # PostgreSQL's parser keeps a word's marks too; points are not indexed (v8)
+        words = word_re().findall(strip_points(text))
         if not words:
             return None
         return " & ".join([*(f"'{w}'" for w in words[:-1]), f"'{words[-1]}':*"])

@@ -13,7 +13,9 @@ A writer transaction that inserts many articles (a refresh) may therefore call
 and re-created *inside* that transaction, so other connections only ever see
 the schema with the trigger (and a crash rolls both back), and the new rows are
 indexed with one ``INSERT … SELECT`` before the commit. Search finds them as
-soon as the transaction commits, exactly as with the trigger.
+soon as the transaction commits, exactly as with the trigger. Both index the
+title and text without Arabic or Hebrew points (the ``strip_points`` SQL
+function, ``store.db.add_functions``; migration ``v0008_search_points``).
 """
 
 from __future__ import annotations
@@ -128,7 +130,8 @@ def _upsert_postgres(conn: Any, source_id: int, rows: list[tuple[Any, ...]]) -> 
 _FTS_TRIGGER = "articles_fts_ai"
 _FTS_TRIGGER_SQL = (
     "CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles BEGIN "
-    "INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text); END"
+    "INSERT INTO articles_fts(rowid, title, text) "
+    "VALUES (new.id, strip_points(new.title), strip_points(new.text)); END"
 )
 """The insert trigger as the schema defines it; any other form is never suspended."""
 
@@ -167,7 +170,7 @@ def index_deferred(conn: Any, deferred: DeferredFts | None) -> None:
         return
     conn.exec_driver_sql(
         "INSERT INTO articles_fts (rowid, title, text) "
-        "SELECT id, title, text FROM articles WHERE id > ? ORDER BY id",
+        "SELECT id, strip_points(title), strip_points(text) FROM articles WHERE id > ? ORDER BY id",
         (deferred.max_id,),
     )
     conn.exec_driver_sql(deferred.trigger_sql)

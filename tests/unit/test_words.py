@@ -24,6 +24,22 @@ def test_arabic_and_hebrew_points_go() -> None:
     assert strip_points("ـمـرحـبـا") == "مرحبا"  # tatweel
     assert strip_points("ירושלים־העיר") == "ירושלים־העיר"  # maqaf is punctuation: kept
     assert strip_points("plain") == "plain"
+    assert strip_points("Café crème; כֹּל") == "Café crème; כל"
+
+
+def test_text_without_points_is_returned_as_it_is() -> None:
+    for text in ("", "plain", "Café naïve", "Привет", "كتاب", "שלום", "समाचार"):
+        assert strip_points(text) is text
+
+
+def test_the_indexed_points_are_the_schemas() -> None:
+    # v8 froze the points the search index leaves out (SQLite's triggers call
+    # strip_points, PostgreSQL's generated column lists them): changing them needs a
+    # migration that re-indexes both stores
+    from desktop.store.migrations import v0008_search_points
+    from desktop.words import _POINTS
+
+    assert tuple(_POINTS) == v0008_search_points.POINTS
 
 
 def test_topic_features_read_whole_words() -> None:

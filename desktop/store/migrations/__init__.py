@@ -27,6 +27,7 @@ STEPS: tuple[str, ...] = (
     "v0005_notify",  # issue 7: live updates (PostgreSQL LISTEN/NOTIFY; nothing on SQLite)
     "v0006_people",  # issue 7: triage state per person
     "v0007_user_tags",  # issue 7: a user's tag words per person
+    "v0008_search_points",  # search with or without Arabic and Hebrew points
 )
 """Module names, in order; the schema version is the length of this tuple."""
 
