@@ -92,6 +92,12 @@ def word_re() -> re.Pattern[str]:
     return re.compile(f"[\\w{_marks()}]+")
 
 
+def point_free_words(text: str) -> list[str]:
+    """The :func:`word_re` words of ``text`` without points: how search reads both the
+    indexed text and the query, and how topic keywords read a document."""
+    return word_re().findall(strip_points(text))
+
+
 @lru_cache(maxsize=1)
 def non_word_re() -> re.Pattern[str]:
     """Runs of anything else: the separators between :func:`word_re` words."""

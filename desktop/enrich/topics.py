@@ -35,7 +35,7 @@ from desktop.enrich.topic_features import (
     sparse_dot,
     tfidf_rows,
 )
-from desktop.words import strip_points, word_re
+from desktop.words import point_free_words, strip_points, word_re
 
 if TYPE_CHECKING:
     from desktop.enrich.learning import UserTopicModel
@@ -146,7 +146,7 @@ class KeywordIndex:
     def find(self, doc: str) -> set[object]:
         """Targets of every keyword found in ``doc`` (NFKC-casefolded text)."""
         found: set[object] = set()
-        tokens = word_re().findall(strip_points(doc))
+        tokens = point_free_words(doc)
         exact, prefix, ok = self.exact, self.prefix, self._word_ok
         for i, tok in enumerate(tokens):
             c1 = exact.get(tok)

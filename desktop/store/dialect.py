@@ -97,9 +97,9 @@ class Dialect:
         which FTS5's tokenizer cuts in pieces, must match those pieces in a row. Arabic
         and Hebrew points are dropped, as from the indexed text (``v0008_search_points``).
         """
-        from desktop.words import strip_points, word_re
+        from desktop.words import point_free_words
 
-        words = word_re().findall(strip_points(text))
+        words = point_free_words(text)
         if not words:
             return None
         quoted = [f'"{w}"' for w in words]
@@ -159,10 +159,10 @@ class Postgres(Dialect):
         return f"CAST(coalesce(json_agg({expr}), '[]') AS text)"
 
     def search_param(self, text: str) -> str | None:
-        from desktop.words import strip_points, word_re
+        from desktop.words import point_free_words
 
         # PostgreSQL's parser keeps a word's marks too; points are not indexed (v8)
-        words = word_re().findall(strip_points(text))
+        words = point_free_words(text)
         if not words:
             return None
         return " & ".join([*(f"'{w}'" for w in words[:-1]), f"'{words[-1]}':*"])
